@@ -23,6 +23,7 @@ KRELEASE := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 OUT := $(TOP)/build/$(KRELEASE)
 
 MODULE_SRCS := Kbuild $(shell cd $(TOP) && find drivers include -name '*.[ch]')
+TEST_MODULE_SRCS := Kbuild $(shell cd $(TOP)/selftests/vmpass && grep -l MODULE_LICENSE *.c)
 
 .PHONY: all module modules clean check demo deps FORCE
 
@@ -32,6 +33,8 @@ module modules: $(OUT)/generated/conftest.h FORCE
 	@test -n "$(KRELEASE)" || { echo "vmpass: no kernel headers in '$(KDIR)'" >&2; exit 1; }
 	@$(TOP)/scripts/mirror-tree $(TOP) $(OUT) $(MODULE_SRCS)
 	$(MAKE) -C $(KDIR) M=$(OUT) modules
+	@$(TOP)/scripts/mirror-tree $(TOP)/selftests/vmpass $(OUT)/selftests $(TEST_MODULE_SRCS)
+	$(MAKE) -C $(KDIR) M=$(OUT)/selftests KBUILD_EXTRA_SYMBOLS=$(OUT)/Module.symvers modules
 
 $(OUT)/generated/conftest.h: $(TOP)/scripts/conftest.sh $(wildcard $(TOP)/drivers/vmpass/conftest/*.c)
 	@$(TOP)/scripts/conftest.sh $(KDIR) $(OUT)/conftest $@

@@ -3,15 +3,33 @@
  * compat.h - every difference between the kernels vmpass supports
  * (Debian's 6.1 and 6.12 series) lives here, and nowhere else.
  *
- * Differences that follow mainline releases are keyed on
- * LINUX_VERSION_CODE. Symbols that moved inside a stable series are probed
- * by the Kbuild conftests in conftest/ (see scripts/conftest.sh) and show up
- * as VMPASS_HAVE_* in the generated conftest.h.
+ * Each difference is probed by a Kbuild conftest in conftest/ (compiled
+ * against the target kernel by scripts/conftest.sh) rather than keyed on
+ * LINUX_VERSION_CODE, because some symbols moved inside a stable series.
+ * A conftest that compiles defines VMPASS_HAVE_<NAME> in the generated
+ * conftest.h.
  */
 #ifndef VMPASS_COMPAT_H
 #define VMPASS_COMPAT_H
 
-#include <linux/version.h>
 #include <conftest.h>
+
+/* tty_operations.write: ssize_t and size_t from 6.6. */
+#ifdef VMPASS_HAVE_TTY_WRITE_SIZE_T
+#define COMPAT_TTY_WRITE_RET	ssize_t
+#define COMPAT_TTY_WRITE_COUNT	size_t
+#else
+#define COMPAT_TTY_WRITE_RET	int
+#define COMPAT_TTY_WRITE_COUNT	int
+#endif
+
+/* tty_port_operations.dtr_rts takes a bool and carrier_raised returns one from 6.3. */
+#ifdef VMPASS_HAVE_TTY_PORT_BOOL_OPS
+#define COMPAT_DTR_RTS_ARG	bool
+#define COMPAT_CARRIER_RET	bool
+#else
+#define COMPAT_DTR_RTS_ARG	int
+#define COMPAT_CARRIER_RET	int
+#endif
 
 #endif /* VMPASS_COMPAT_H */

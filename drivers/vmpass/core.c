@@ -2,22 +2,82 @@
 /*
  * vmpass - virtual COM ports and PCI passthrough for virtual machine hosts.
  *
- * core.c: module init and exit. The parts of vmpass register here, in
- * order, and unregister in reverse.
+ * core.c: module parameters, init and exit. The parts of vmpass register
+ * here, in order, and unregister in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "compat.h"
+#include "com_port.h"
+
+static unsigned int nr_ports = 4;
+module_param(nr_ports, uint, 0444);
+MODULE_PARM_DESC(nr_ports, "Number of COM ports, 0 to 128 (default: 4)");
+
+/* The PC's COM1-COM4. */
+static const unsigned long pc_iobase[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+static const unsigned int pc_irq[] = { 4, 3, 4, 3 };
+
+static unsigned long io[VMPASS_MAX_PORTS];
+static unsigned int nr_io;
+module_param_hw_array(io, ulong, ioport, &nr_io, 0444);
+MODULE_PARM_DESC(io, "I/O base of each COM port, 0 for none (default: 0x3f8,0x2f8,0x3e8,0x2e8)");
+
+static unsigned int irq[VMPASS_MAX_PORTS];
+static unsigned int nr_irq;
+module_param_hw_array(irq, uint, irq, &nr_irq, 0444);
+MODULE_PARM_DESC(irq, "IRQ of each COM port, 0 to 15 but not 2, 0 for none (default: 4,3,4,3)");
+
+/*
+ * Fill in the identities the parameters leave out: without io=, the first
+ * four ports are COM1-COM4; ports past the io= entries have no identity.
+ * An IRQ not given is COM1-COM4's for those of the first four ports that
+ * have an I/O base.
+ */
+static int __init vmpass_params_check(void)
+{
+	unsigned int i;
+
+	if (nr_ports > VMPASS_MAX_PORTS) {
+		pr_err("nr_ports=%u: at most %u ports\n", nr_ports, VMPASS_MAX_PORTS);
+		return -EINVAL;
+	}
+	if (nr_io > nr_ports) {
+		pr_err("io= has %u entries for %u ports\n", nr_io, nr_ports);
+		return -EINVAL;
+	}
+	if (nr_irq > nr_ports) {
+		pr_err("irq= has %u entries for %u ports\n", nr_irq, nr_ports);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr_ports; i++) {
+		if (!nr_io && i < ARRAY_SIZE(pc_iobase))
+			io[i] = pc_iobase[i];
+		if (i >= nr_irq)
+			irq[i] = (io[i] && i < ARRAY_SIZE(pc_irq)) ? pc_irq[i] : 0;
+	}
+	return 0;
+}
 
 static int __init vmpass_init(void)
 {
+	int ret;
+
+	ret = vmpass_params_check();
+	if (ret)
+		return ret;
+	ret = vmpass_ports_create(nr_ports, io, irq);
+	if (ret)
+		return ret;
 	return 0;
 }
 
 static void __exit vmpass_exit(void)
 {
+	vmpass_ports_destroy();
 }
 
 module_init(vmpass_init);

@@ -23,10 +23,22 @@ static inline const char *vmpass_ko(void)
 	return ko ? ko : "vmpass.ko";
 }
 
-/* Load the module with @params; returns 0 or -errno. */
-static inline int vmpass_load(const char *params)
+/* The path of a test helper module built next to vmpass.ko. */
+static inline const char *helper_ko(const char *name)
 {
-	int fd = open(vmpass_ko(), O_RDONLY | O_CLOEXEC);
+	static char path[512];
+	const char *ko = vmpass_ko();
+	const char *slash = strrchr(ko, '/');
+	int dir = slash ? (int)(slash - ko) : 1;
+
+	snprintf(path, sizeof(path), "%.*s/selftests/%s.ko", dir, slash ? ko : ".", name);
+	return path;
+}
+
+/* Load the module at @path with @params; returns 0 or -errno. */
+static inline int module_load(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
@@ -37,19 +49,94 @@ static inline int vmpass_load(const char *params)
 	return ret;
 }
 
-/* Unload the module, waiting briefly for users to go; 0 or -errno. */
-static inline int vmpass_unload(void)
+/* Unload module @name, waiting briefly for users to go; 0 or -errno. */
+static inline int module_unload(const char *name)
 {
 	int tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		if (!syscall(SYS_delete_module, "vmpass", O_NONBLOCK))
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
 			return 0;
 		if (errno != EAGAIN && errno != EBUSY)
 			return -errno;
 		usleep(20000);
 	}
 	return -EBUSY;
+}
+
+static inline int vmpass_load(const char *params)
+{
+	return module_load(vmpass_ko(), params);
+}
+
+static inline int vmpass_unload(void)
+{
+	return module_unload("vmpass");
+}
+
+/* Make sure vmpass is loaded with exactly @params (helpers unloaded). */
+static inline int vmpass_reload(const char *params)
+{
+	module_unload("vmpass_8250_guest");
+	module_unload("vmpass");
+	return vmpass_load(params);
+}
+
+static inline int read_int(const char *path, int *val)
+{
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fscanf(f, "%i", val) == 1 ? 0 : -EINVAL;
+	fclose(f);
+	return ret;
+}
+
+static inline int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char *nl;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f))
+		buf[0] = 0;
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = 0;
+	return 0;
+}
+
+static inline int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, strlen(val));
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Does the output of the shell command @cmd contain @needle? */
+static inline bool command_output_has(const char *cmd, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+	FILE *p = popen(cmd, "r");
+
+	if (!p)
+		return false;
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, needle))
+			found = true;
+	pclose(p);
+	return found;
 }
 
 /* Is a line starting with "@name " in /proc/modules? */
