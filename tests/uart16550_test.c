@@ -161,7 +161,8 @@ TEST_F(uart, rx_trigger_levels_1_4_8_14)
 		for (n = 1; n <= t[i].level; n++) {
 			uart16550_rx_push(&self->u, n, 0);
 			EXPECT_EQ(n == t[i].level ? UART_IIR_RDI : UART_IIR_NO_INT,
-				  RD(UART_IIR) & ~UART16550_IIR_FIFOS) TH_LOG("level %d, byte %d", t[i].level, n);
+				  RD(UART_IIR) & ~UART16550_IIR_FIFOS)
+				TH_LOG("level %d, byte %d", t[i].level, n);
 		}
 	}
 }

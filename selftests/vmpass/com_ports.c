@@ -56,14 +56,14 @@ static void guest_unload(void)
 /* A byte stream both ends can regenerate: xorshift32 from @seed. */
 struct stream {
 	int fd;
-	u_int32_t seed;
-	u_int8_t mask;
+	__u32 seed;
+	__u8 mask;
 	size_t len;
 	size_t done;
 	int err;
 };
 
-static u_int8_t stream_byte(u_int32_t *x, u_int8_t mask)
+static __u8 stream_byte(__u32 *x, __u8 mask)
 {
 	*x ^= *x << 13;
 	*x ^= *x >> 17;
@@ -74,8 +74,8 @@ static u_int8_t stream_byte(u_int32_t *x, u_int8_t mask)
 static void *stream_writer(void *arg)
 {
 	struct stream *s = arg;
-	u_int8_t buf[4096];
-	u_int32_t x = s->seed;
+	__u8 buf[4096];
+	__u32 x = s->seed;
 
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
 	while (s->done < s->len) {
@@ -102,8 +102,8 @@ static void *stream_writer(void *arg)
 static void *stream_reader(void *arg)
 {
 	struct stream *s = arg;
-	u_int8_t buf[4096];
-	u_int32_t x = s->seed;
+	__u8 buf[4096];
+	__u32 x = s->seed;
 
 	while (s->done < s->len) {
 		struct pollfd p = { .fd = s->fd, .events = POLLIN };
@@ -139,7 +139,8 @@ struct line_ends {
 
 static int ends_open(struct line_ends *e)
 {
-	e->guest = e->host = -1;
+	e->guest = -1;
+	e->host = -1;
 	if (vmpass_reload("io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"))
 		return -1;
 	e->line = guest_load(0);
@@ -207,7 +208,7 @@ FIXTURE_TEARDOWN(xfer)
 FIXTURE_VARIANT(xfer) {
 	speed_t speed;
 	tcflag_t cflag;		/* CSIZE, PARENB, PARODD, CSTOPB */
-	u_int8_t mask;
+	__u8 mask;
 	const char *stty;	/* what the host end's stty -a must show */
 };
 
@@ -269,7 +270,8 @@ TEST_F(xfer, one_mib_each_way_at_once)
 	set_line(self->e.guest, variant->speed, variant->cflag);
 	ASSERT_TRUE(host_line_is(self->e.host, variant->speed, variant->cflag));
 
-	g2h.mask = h2g.mask = variant->mask;
+	g2h.mask = variant->mask;
+	h2g.mask = variant->mask;
 	g2h_rx = g2h;
 	g2h_rx.fd = self->e.host;
 	h2g_rx = h2g;
@@ -338,7 +340,8 @@ TEST_F(oracle, modem_lines_cross_as_a_null_modem)
 
 	/* Host DTR -> guest DSR and DCD; host RTS -> guest CTS. */
 	ASSERT_EQ(0, ioctl(self->e.host, TIOCMBIS, &dtr));
-	EXPECT_TRUE(mctrl_is(self->e.guest, TIOCM_DSR | TIOCM_CD | TIOCM_CTS, TIOCM_DSR | TIOCM_CD));
+	EXPECT_TRUE(mctrl_is(self->e.guest, TIOCM_DSR | TIOCM_CD | TIOCM_CTS,
+			     TIOCM_DSR | TIOCM_CD));
 	ASSERT_EQ(0, ioctl(self->e.host, TIOCMBIS, &rts));
 	EXPECT_TRUE(mctrl_is(self->e.guest, TIOCM_CTS, TIOCM_CTS));
 
@@ -349,7 +352,8 @@ TEST_F(oracle, modem_lines_cross_as_a_null_modem)
 	ASSERT_EQ(0, ioctl(self->e.guest, TIOCMBIS, &dtr));
 	pthread_join(waiter, &ret);
 	EXPECT_EQ(0, (long)ret);
-	EXPECT_TRUE(mctrl_is(self->e.host, TIOCM_DSR | TIOCM_CD | TIOCM_CTS, TIOCM_DSR | TIOCM_CD));
+	EXPECT_TRUE(mctrl_is(self->e.host, TIOCM_DSR | TIOCM_CD | TIOCM_CTS,
+			     TIOCM_DSR | TIOCM_CD));
 	ASSERT_EQ(0, ioctl(self->e.guest, TIOCMBIS, &rts));
 	EXPECT_TRUE(mctrl_is(self->e.host, TIOCM_CTS, TIOCM_CTS));
 	ASSERT_EQ(0, ioctl(self->e.host, TIOCGICOUNT, &after));
@@ -361,7 +365,7 @@ TEST_F(oracle, modem_lines_cross_as_a_null_modem)
 /* With PARMRK, a break reads as \377 \0 \0. */
 static bool reads_a_break(int fd)
 {
-	u_int8_t buf[8];
+	__u8 buf[8];
 	struct termios t;
 	size_t got = 0;
 
@@ -435,7 +439,8 @@ TEST_F(oracle, rmmod_while_both_ends_move_data)
 	pthread_join(t[1], NULL);
 	close(self->e.guest);
 	close(self->e.host);
-	self->e.guest = self->e.host = -1;
+	self->e.guest = -1;
+	self->e.host = -1;
 	EXPECT_EQ(0, vmpass_unload());
 	EXPECT_FALSE(path_exists("/sys/class/tty/ttyVCOM0"));
 	ASSERT_EQ(0, vmpass_load(NULL));

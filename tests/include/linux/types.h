@@ -7,11 +7,10 @@
 #define VMPASS_TESTS_LINUX_TYPES_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
 
 #endif

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * COM port identities: io=/irq=/nr_ports= at load, remapping with
+ * setserial (TIOCSSERIAL) and sysfs, and a table of bad parameters that
+ * must each fail the load cleanly with a one-line "vmpass:" message.
+ */
+#include <linux/serial.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "vmpass_util.h"
+
+#define PC_TABLE "io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"
+
+/* Read the kernel log written since @fd was opened (at its end). */
+static bool kmsg_has(int fd, const char *needle)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t r;
+
+	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		rec[r] = 0;
+		if (strstr(rec, needle))
+			found = true;
+	}
+	return found;
+}
+
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static int get_serial(const char *tty, struct serial_struct *ss)
+{
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, TIOCGSERIAL, ss) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int set_identity(const char *tty, unsigned int port, int irq)
+{
+	struct serial_struct ss;
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, TIOCGSERIAL, &ss);
+	if (!ret) {
+		ss.port = port;
+		ss.irq = irq;
+		ret = ioctl(fd, TIOCSSERIAL, &ss);
+	}
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(identity) {
+	int unused;
+};
+
+FIXTURE_SETUP(identity)
+{
+	ASSERT_EQ(0, vmpass_reload(PC_TABLE));
+}
+
+FIXTURE_TEARDOWN(identity)
+{
+	vmpass_reload(getenv("VMPASS_MODPARAMS"));
+}
+
+TEST_F(identity, load_parameters_show_in_setserial_and_sysfs)
+{
+	static const struct { const char *tty; const char *out; } t[] = {
+		{ "/dev/ttyVCOM0", "UART: 16550A, Port: 0x03f8, IRQ: 4" },
+		{ "/dev/ttyVCOM1", "UART: 16550A, Port: 0x02f8, IRQ: 3" },
+		{ "/dev/ttyVCOM2", "UART: 16550A, Port: 0x03e8, IRQ: 5" },
+		{ "/dev/ttyVCOM3", "UART: 16550A, Port: 0x02e8, IRQ: 7" },
+	};
+	char cmd[64], buf[32];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		snprintf(cmd, sizeof(cmd), "setserial -g %s", t[i].tty);
+		EXPECT_TRUE(command_output_has(cmd, t[i].out)) TH_LOG("%s", t[i].tty);
+	}
+	ASSERT_EQ(0, read_line("/sys/class/tty/ttyVCOM2/iobase", buf, sizeof(buf)));
+	EXPECT_STREQ("0x3e8", buf);
+	ASSERT_EQ(0, read_line("/sys/class/tty/ttyVCOM2/irq", buf, sizeof(buf)));
+	EXPECT_STREQ("5", buf);
+}
+
+TEST_F(identity, setserial_remaps_and_sysfs_follows)
+{
+	struct serial_struct ss;
+	char buf[32];
+
+	ASSERT_EQ(0, system("setserial /dev/ttyVCOM2 port 0x3a0 irq 10"));
+	ASSERT_EQ(0, get_serial("/dev/ttyVCOM2", &ss));
+	EXPECT_EQ(0x3a0, ss.port);
+	EXPECT_EQ(10, ss.irq);
+	ASSERT_EQ(0, read_line("/sys/class/tty/ttyVCOM2/iobase", buf, sizeof(buf)));
+	EXPECT_STREQ("0x3a0", buf);
+	ASSERT_EQ(0, read_line("/sys/class/tty/ttyVCOM2/irq", buf, sizeof(buf)));
+	EXPECT_STREQ("10", buf);
+
+	/* And back through sysfs, which TIOCGSERIAL follows. */
+	ASSERT_EQ(0, write_str("/sys/class/tty/ttyVCOM2/iobase", "0x3e8"));
+	ASSERT_EQ(0, write_str("/sys/class/tty/ttyVCOM2/irq", "5"));
+	ASSERT_EQ(0, get_serial("/dev/ttyVCOM2", &ss));
+	EXPECT_EQ(0x3e8, ss.port);
+	EXPECT_EQ(5, ss.irq);
+}
+
+TEST_F(identity, remap_checks_are_the_load_checks)
+{
+	struct serial_struct ss;
+
+	EXPECT_EQ(-EINVAL, set_identity("/dev/ttyVCOM2", 0x3fc, 5));	/* overlaps COM1 */
+	EXPECT_EQ(-EINVAL, set_identity("/dev/ttyVCOM2", 0x2f8, 5));	/* is COM2 */
+	EXPECT_EQ(-EINVAL, set_identity("/dev/ttyVCOM2", 0xfffc, 5));	/* past 64 KiB */
+	EXPECT_EQ(-EINVAL, set_identity("/dev/ttyVCOM2", 0x3e8, 2));	/* the cascade */
+	EXPECT_EQ(-EINVAL, set_identity("/dev/ttyVCOM2", 0x3e8, 16));
+	EXPECT_EQ(-EINVAL, write_str("/sys/class/tty/ttyVCOM2/iobase", "0x3f4"));
+	EXPECT_EQ(-EINVAL, write_str("/sys/class/tty/ttyVCOM2/irq", "99"));
+	EXPECT_EQ(-EINVAL, write_str("/sys/class/tty/ttyVCOM2/irq", "five"));
+	/* Nothing changed. */
+	ASSERT_EQ(0, get_serial("/dev/ttyVCOM2", &ss));
+	EXPECT_EQ(0x3e8, ss.port);
+	EXPECT_EQ(5, ss.irq);
+	/* A shared IRQ is allowed. */
+	EXPECT_EQ(0, set_identity("/dev/ttyVCOM2", 0x3e8, 4));
+}
+
+TEST_F(identity, remap_needs_cap_sys_admin)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = open("/dev/ttyVCOM2", O_RDWR | O_NOCTTY | O_NONBLOCK);
+		struct serial_struct ss;
+
+		if (fd < 0 || ioctl(fd, TIOCGSERIAL, &ss) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		if (ioctl(fd, TIOCGSERIAL, &ss))	/* reading is fine */
+			_exit(3);
+		ss.port = 0x3a0;
+		_exit(ioctl(fd, TIOCSSERIAL, &ss) == -1 && errno == EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST(sixty_four_ports_with_their_own_identities)
+{
+	char params[1024], cmd[64];
+	int len, i;
+
+	len = snprintf(params, sizeof(params), "nr_ports=64 io=");
+	for (i = 0; i < 64; i++)
+		len += snprintf(params + len, sizeof(params) - len, "%s%#x",
+				i ? "," : "", 0x1000 + 8 * i);
+	ASSERT_EQ(0, vmpass_reload(params));
+	EXPECT_TRUE(path_exists("/dev/ttyVCOM63"));
+	EXPECT_FALSE(path_exists("/dev/ttyVCOM64"));
+	snprintf(cmd, sizeof(cmd), "setserial -g /dev/ttyVCOM63");
+	EXPECT_TRUE(command_output_has(cmd, "Port: 0x11f8"));
+	/* Past the io= entries a port has no identity; here all have one. */
+	ASSERT_EQ(0, vmpass_reload("nr_ports=6 io=0x3f8"));
+	EXPECT_TRUE(command_output_has("setserial -g /dev/ttyVCOM0", "Port: 0x03f8, IRQ: 4"));
+	EXPECT_TRUE(command_output_has("setserial -g /dev/ttyVCOM1", "Port: 0x0000, IRQ: 0"));
+	EXPECT_TRUE(command_output_has("setserial -g /dev/ttyVCOM5", "Port: 0x0000, IRQ: 0"));
+	vmpass_reload(getenv("VMPASS_MODPARAMS"));
+}
+
+TEST(shared_irq_loads_with_one_warning)
+{
+	int kmsg;
+
+	vmpass_unload();
+	kmsg = kmsg_open_at_end();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, vmpass_load("io=0x3f8,0x2f8,0x3e8 irq=4,3,4"));
+	EXPECT_TRUE(kmsg_has(kmsg, "vmpass: IRQ 4 is shared by ttyVCOM0, ttyVCOM2"));
+	close(kmsg);
+	vmpass_reload(getenv("VMPASS_MODPARAMS"));
+}
+
+static const char * const bad_params[] = {
+	"io=0x3f8,0x3f8",			/* the same range twice */
+	"io=0x3f8,0x3fc",			/* overlapping ranges */
+	"io=0x2f8,0x3f8,0x2f9",
+	"io=0xfff9",				/* past the I/O space */
+	"io=0x10000",
+	"io=-1",
+	"io=abc",
+	"io=0x3f8,,0x2f8",
+	"io=0x3f8,0x2f8,0x3e8,0x2e8,0x3e0",	/* 5 entries, 4 ports */
+	"nr_ports=2 io=0x3f8,0x2f8,0x3e8",
+	"irq=16",
+	"irq=2",				/* the cascade */
+	"irq=-3",
+	"irq=4,3,5,255",
+	"irq=x",
+	"irq=4,3,4,3,5",			/* 5 entries, 4 ports */
+	"nr_ports=1 irq=4,3",
+	"nr_ports=129",
+	"nr_ports=-1",
+	"nr_ports=many",
+	"io=0x3f8 irq=99",
+};
+
+TEST(bad_parameters_fail_the_load_cleanly)
+{
+	unsigned int i;
+
+	vmpass_unload();
+	for (i = 0; i < ARRAY_SIZE(bad_params); i++) {
+		int kmsg = kmsg_open_at_end();
+
+		ASSERT_LE(0, kmsg);
+		EXPECT_EQ(-EINVAL, vmpass_load(bad_params[i])) TH_LOG("%s", bad_params[i]);
+		EXPECT_TRUE(kmsg_has(kmsg, "vmpass: ")) TH_LOG("%s: no message", bad_params[i]);
+		EXPECT_FALSE(proc_modules_has("vmpass")) TH_LOG("%s", bad_params[i]);
+		EXPECT_FALSE(path_exists("/sys/class/tty/ttyVCOM0")) TH_LOG("%s", bad_params[i]);
+		EXPECT_FALSE(path_exists("/dev/ttyVCOM0")) TH_LOG("%s", bad_params[i]);
+		close(kmsg);
+		if (proc_modules_has("vmpass"))
+			vmpass_unload();
+	}
+	ASSERT_EQ(0, vmpass_load(getenv("VMPASS_MODPARAMS")));
+}
+
+TEST_HARNESS_MAIN
