@@ -234,15 +234,9 @@ EXPORT_SYMBOL_GPL(vmpass_port_detach);
  */
 u8 vmpass_port_read(struct vmpass_port *port, unsigned int reg)
 {
-	unsigned long flags;
-	bool rbr;
 	u8 val;
 
-	spin_lock_irqsave(&port->lock, flags);
-	rbr = reg == UART_RX && !(port->uart.lcr & UART_LCR_DLAB);
-	val = uart16550_read(&port->uart, reg);
-	port_sync(port, rbr);
-	spin_unlock_irqrestore(&port->lock, flags);
+	com_port_guest_rep(port, reg, &val, 1, false);
 	return val;
 }
 EXPORT_SYMBOL_GPL(vmpass_port_read);
@@ -255,14 +249,41 @@ EXPORT_SYMBOL_GPL(vmpass_port_read);
  */
 void vmpass_port_write(struct vmpass_port *port, unsigned int reg, u8 val)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&port->lock, flags);
-	uart16550_write(&port->uart, reg, val);
-	port_sync(port, reg == UART_FCR || reg == UART_TX);
-	spin_unlock_irqrestore(&port->lock, flags);
+	com_port_guest_rep(port, reg, &val, 1, true);
 }
 EXPORT_SYMBOL_GPL(vmpass_port_write);
+
+/**
+ * com_port_guest_rep() - @n guest accesses to one register, as rep insb/outsb
+ * @port: the port
+ * @reg: register number, 0..7
+ * @buf: the bytes to write, or room for the bytes read
+ * @n: number of accesses
+ * @write: write (outsb) rather than read (insb)
+ *
+ * Each access has its full effect before the next, as separate accesses
+ * would; the lock is taken once.
+ */
+void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
+			unsigned int n, bool write)
+{
+	unsigned long flags;
+	unsigned int i;
+	bool rbr;
+
+	spin_lock_irqsave(&port->lock, flags);
+	for (i = 0; i < n; i++) {
+		if (write) {
+			uart16550_write(&port->uart, reg, buf[i]);
+			port_sync(port, reg == UART_FCR || reg == UART_TX);
+		} else {
+			rbr = reg == UART_RX && !(port->uart.lcr & UART_LCR_DLAB);
+			buf[i] = uart16550_read(&port->uart, reg);
+			port_sync(port, rbr);
+		}
+	}
+	spin_unlock_irqrestore(&port->lock, flags);
+}
 
 /**
  * vmpass_port_irq_level() - the port's IRQ output now

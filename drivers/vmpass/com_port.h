@@ -106,6 +106,9 @@ void vmpass_identity_warn_shared(unsigned int irq);
 int vmpass_port_set_identity(struct vmpass_port *port, unsigned long iobase,
 			     unsigned int irq);
 
+void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
+			unsigned int n, bool write);
+
 /* The host end's side of the port, for com_tty.c; all take port->lock. */
 unsigned int com_port_host_write(struct vmpass_port *port, const u8 *buf,
 				 unsigned int count);

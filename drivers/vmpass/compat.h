@@ -32,4 +32,11 @@
 #define COMPAT_CARRIER_RET	int
 #endif
 
+/* eventfd_signal() lost its count argument in 6.8. */
+#ifdef VMPASS_HAVE_EVENTFD_SIGNAL_ONE_ARG
+#define compat_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define compat_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
+
 #endif /* VMPASS_COMPAT_H */

@@ -12,6 +12,7 @@
 
 #include "compat.h"
 #include "com_port.h"
+#include "vmm_dev.h"
 
 static unsigned int nr_ports = 4;
 module_param(nr_ports, uint, 0444);
@@ -72,11 +73,19 @@ static int __init vmpass_init(void)
 	ret = vmpass_ports_create(nr_ports, io, irq);
 	if (ret)
 		return ret;
+	ret = vmm_dev_register();
+	if (ret)
+		goto err_ports;
 	return 0;
+
+err_ports:
+	vmpass_ports_destroy();
+	return ret;
 }
 
 static void __exit vmpass_exit(void)
 {
+	vmm_dev_unregister();
 	vmpass_ports_destroy();
 }
 

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivmm - a tiny KVM VMM that gives a real-mode guest vmpass COM ports.
+ *
+ *   minivmm [--port IOBASE]... [--timeout S] GUEST.bin
+ *
+ * One vCPU in real mode, 1 MiB of memory, KVM's in-kernel 8259s. The flat
+ * binary GUEST.bin is loaded at 0x7c00 and started there. Each --port
+ * attaches to the vmpass COM port with that I/O base (VMPASS_ATTACH_PORT
+ * by I/O base), forwards the guest's port I/O in that range to the port fd
+ * (a string I/O exit is one pread/pwrite), and wires the port's IRQ
+ * eventfd to KVM_IRQFD with the port's IRQ as the GSI. The guest finds its
+ * ports in a table at 0x500 (see guests/echo.S).
+ *
+ * Two debug ports: a byte written to 0xe9 is printed on stderr, and a byte
+ * written to 0xf4 ends the VMM with that exit status. SIGTERM and SIGINT
+ * end it with status 0; so does --timeout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/kvm.h>
+#include <linux/vmpass.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define GUEST_MEM	0x100000
+#define GUEST_LOAD	0x7c00
+#define GUEST_STACK	0x7000
+#define GUEST_CONFIG	0x500
+#define MAX_PORTS	16
+#define DEBUG_CONSOLE	0xe9
+#define DEBUG_EXIT	0xf4
+
+struct vmm_port {
+	unsigned int iobase;
+	unsigned int irq;
+	int fd;
+	int irqfd;
+};
+
+static struct vmm_port ports[MAX_PORTS];
+static unsigned int nr_ports;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "minivmm: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* A signal interrupts KVM_RUN (EINTR), which ends the VMM. */
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* Attach to the vmpass port at @p->iobase and learn its IRQ. */
+static void port_attach(int ctl, struct vmm_port *p)
+{
+	struct vmpass_attach at = { .flags = VMPASS_ATTACH_BY_IOBASE, .iobase = p->iobase };
+	struct vmpass_info info = { 0 };
+	unsigned int i;
+
+	p->fd = ioctl(ctl, VMPASS_ATTACH_PORT, &at);
+	if (p->fd < 0) {
+		fprintf(stderr, "minivmm: no vmpass port at %#x: %s\n", p->iobase,
+			strerror(errno));
+		exit(2);
+	}
+	if (ioctl(ctl, VMPASS_GET_INFO, &info))
+		die("VMPASS_GET_INFO");
+	for (i = 0; i < info.nr_ports; i++) {
+		struct vmpass_port_desc d = { .index = i };
+
+		if (!ioctl(ctl, VMPASS_DESCRIBE_PORT, &d) && d.iobase == p->iobase)
+			p->irq = d.irq;
+	}
+	if (!p->irq) {
+		fprintf(stderr, "minivmm: the port at %#x has no IRQ\n", p->iobase);
+		exit(2);
+	}
+}
+
+/* The port's IRQ output drives the GSI through an eventfd: no exit. */
+static void port_wire_irq(int vm, struct vmm_port *p)
+{
+	struct vmpass_irqfd req = { .fd = -1, .resample_fd = -1 };
+	struct kvm_irqfd irqfd = { 0 };
+
+	p->irqfd = eventfd(0, EFD_CLOEXEC);
+	if (p->irqfd < 0)
+		die("eventfd");
+	req.fd = p->irqfd;
+	if (ioctl(p->fd, VMPASS_PORT_SET_IRQFD, &req))
+		die("VMPASS_PORT_SET_IRQFD");
+	irqfd.fd = p->irqfd;
+	irqfd.gsi = p->irq;
+	if (ioctl(vm, KVM_IRQFD, &irqfd))
+		die("KVM_IRQFD");
+}
+
+static struct vmm_port *port_at(unsigned int io)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_ports; i++)
+		if (io >= ports[i].iobase && io < ports[i].iobase + 8)
+			return &ports[i];
+	return NULL;
+}
+
+/* Returns -1 to go on, or the exit status the guest asked for. */
+static int handle_io(struct kvm_run *run)
+{
+	unsigned char *data = (unsigned char *)run + run->io.data_offset;
+	unsigned int n = run->io.size * run->io.count;
+	struct vmm_port *p = port_at(run->io.port);
+	ssize_t r;
+
+	if (p) {
+		off_t reg = run->io.port - p->iobase;
+
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			r = pwrite(p->fd, data, n, reg);
+		else
+			r = pread(p->fd, data, n, reg);
+		if (r != (ssize_t)n)
+			die("port access");
+		return -1;
+	}
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		if (run->io.port == DEBUG_CONSOLE)
+			fwrite(data, 1, n, stderr);
+		else if (run->io.port == DEBUG_EXIT)
+			return data[0];
+	} else {
+		memset(data, 0xff, n);
+	}
+	return -1;
+}
+
+static void load_guest(unsigned char *mem, const char *path)
+{
+	unsigned short *config = (unsigned short *)(mem + GUEST_CONFIG);
+	unsigned int i;
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	len = read(fd, mem + GUEST_LOAD, GUEST_MEM - GUEST_LOAD);
+	if (len <= 0)
+		die(path);
+	close(fd);
+
+	config[0] = nr_ports;
+	for (i = 0; i < nr_ports; i++) {
+		config[1 + 2 * i] = ports[i].iobase;
+		config[2 + 2 * i] = ports[i].irq;
+	}
+}
+
+static void print_usage(void)
+{
+	fprintf(stderr, "usage: minivmm [--port IOBASE]... [--timeout S] GUEST.bin\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvm_userspace_memory_region region = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { 0 };
+	struct kvm_run *run;
+	unsigned char *mem;
+	int kvm, vm, vcpu, ctl, opt, status = -1;
+	unsigned int i, timeout = 0;
+	long run_size;
+
+	while ((opt = getopt_long(argc, argv, "p:t:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (nr_ports == MAX_PORTS)
+				print_usage();
+			ports[nr_ports++].iobase = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			timeout = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			print_usage();
+		}
+	}
+	if (optind != argc - 1)
+		print_usage();
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+
+	ctl = open("/dev/vmpass", O_RDWR | O_CLOEXEC);
+	if (ctl < 0 && nr_ports)
+		die("/dev/vmpass");
+	for (i = 0; i < nr_ports; i++)
+		port_attach(ctl, &ports[i]);
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("/dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	region.memory_size = GUEST_MEM;
+	region.userspace_addr = (unsigned long)mem;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION");
+	ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000UL);	/* needed on Intel only */
+	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0))
+		die("KVM_CREATE_IRQCHIP");
+	for (i = 0; i < nr_ports; i++)
+		port_wire_irq(vm, &ports[i]);
+	load_guest(mem, argv[optind]);
+
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		die("KVM_CREATE_VCPU");
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		die("mmap vcpu");
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS");
+	regs.rip = GUEST_LOAD;
+	regs.rsp = GUEST_STACK;
+	regs.rflags = 0x2;
+	if (ioctl(vcpu, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS");
+
+	if (timeout)
+		alarm(timeout);
+	while (status < 0) {
+		if (ioctl(vcpu, KVM_RUN, 0)) {
+			if (errno == EINTR)
+				return 0;
+			die("KVM_RUN");
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			status = handle_io(run);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			fprintf(stderr, "minivmm: unexpected exit %u\n", run->exit_reason);
+			return 3;
+		}
+	}
+	return status < 0 ? 0 : status;
+}
