@@ -39,4 +39,30 @@
 #define compat_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
 #endif
 
+/* vfio_device_ops gained the iommufd ops (required with CONFIG_IOMMUFD). */
+#ifdef VMPASS_HAVE_VFIO_IOMMUFD_OPS
+#define COMPAT_VFIO_IOMMUFD_PHYSICAL_OPS				\
+	.bind_iommufd = vfio_iommufd_physical_bind,			\
+	.unbind_iommufd = vfio_iommufd_physical_unbind,			\
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,		\
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+#else
+#define COMPAT_VFIO_IOMMUFD_PHYSICAL_OPS
+#endif
+
+/*
+ * driver_override moved from struct pci_dev into struct device, with
+ * device_set_driver_override(), within Debian's 6.12.y. NULL clears it.
+ */
+#include <linux/pci.h>
+static inline int compat_set_driver_override(struct pci_dev *pdev, const char *name)
+{
+#ifdef VMPASS_HAVE_DEVICE_DRIVER_OVERRIDE
+	return device_set_driver_override(&pdev->dev, name ? name : "");
+#else
+	return driver_set_override(&pdev->dev, &pdev->driver_override,
+				   name ? name : "", name ? strlen(name) : 0);
+#endif
+}
+
 #endif /* VMPASS_COMPAT_H */

@@ -12,6 +12,7 @@
 
 #include "compat.h"
 #include "com_port.h"
+#include "pci_stub.h"
 #include "vmm_dev.h"
 
 static unsigned int nr_ports = 4;
@@ -76,8 +77,13 @@ static int __init vmpass_init(void)
 	ret = vmm_dev_register();
 	if (ret)
 		goto err_ports;
+	ret = pcistub_init();
+	if (ret)
+		goto err_vmm;
 	return 0;
 
+err_vmm:
+	vmm_dev_unregister();
 err_ports:
 	vmpass_ports_destroy();
 	return ret;
@@ -85,6 +91,7 @@ err_ports:
 
 static void __exit vmpass_exit(void)
 {
+	pcistub_exit();
 	vmm_dev_unregister();
 	vmpass_ports_destroy();
 }

@@ -25,6 +25,7 @@
 
 #include "compat.h"
 #include "com_port.h"
+#include "pci_stub.h"
 #include "vmm_dev.h"
 
 /**
