@@ -12,7 +12,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/tty_flip.h>
 
@@ -54,7 +56,8 @@ static void port_push_to_host(struct vmpass_port *port)
 		tty_flip_buffer_push(&port->tport);
 }
 
-static void port_move_bytes(struct vmpass_port *port)
+/* Returns true if bytes entered the RX FIFO. */
+static bool port_move_bytes(struct vmpass_port *port)
 {
 	unsigned int moved = 0;
 	u16 c;
@@ -80,6 +83,7 @@ static void port_move_bytes(struct vmpass_port *port)
 	}
 	if (moved && kfifo_len(&port->to_guest) < VMPASS_PORT_BUF / 2)
 		set_bit(VMPASS_EV_WAKEUP, &port->events);
+	return moved;
 }
 
 /* Null-modem wiring: guest DTR -> host DSR and DCD, guest RTS -> host CTS. */
@@ -125,7 +129,8 @@ static void port_sync(struct vmpass_port *port, bool rx_activity)
 
 	lockdep_assert_held(&port->lock);
 
-	port_move_bytes(port);
+	if (port_move_bytes(port))
+		rx_activity = true;
 	port_sync_modem(port);
 
 	if (rx_activity && uart16550_rx_timeout_armed(u))
@@ -538,6 +543,42 @@ static void port_teardown(struct vmpass_port *port)
 	tty_port_destroy(&port->tport);
 }
 
+/* debugfs: vmpass/ports, the state of every port, for debugging. */
+static struct dentry *vmpass_debugfs;
+
+static int ports_debug_show(struct seq_file *m, void *unused)
+{
+	unsigned int i;
+
+	seq_puts(m, "port iobase irq ier iir lcr mcr lsr msr rx tx to_guest to_host irq_level host_open throttled guest\n");
+	for (i = 0; i < vmpass_nr_ports; i++) {
+		struct vmpass_port *port = &vmpass_ports[i];
+		struct uart16550 u;
+		unsigned long flags;
+		unsigned int tg, th;
+		bool level, open, thr, guest;
+		u8 lsr, msr;
+
+		spin_lock_irqsave(&port->lock, flags);
+		u = port->uart;
+		tg = kfifo_len(&port->to_guest);
+		th = kfifo_len(&port->to_host);
+		level = port->irq_level;
+		open = port->host_open;
+		thr = port->throttled;
+		guest = port->guest_ops;
+		spin_unlock_irqrestore(&port->lock, flags);
+		/* LSR and MSR reads clear bits: read them from a copy. */
+		lsr = uart16550_read(&u, UART_LSR);
+		msr = uart16550_read(&u, UART_MSR);
+		seq_printf(m, "%u %#lx %u %02x %02x %02x %02x %02x %02x %u %u %u %u %d %d %d %d\n",
+			   i, port->iobase, port->irq, u.ier, uart16550_iir(&u), u.lcr, u.mcr,
+			   lsr, msr, u.rx.count, u.tx.count, tg, th, level, open, thr, guest);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ports_debug);
+
 /**
  * vmpass_ports_create() - create the COM ports and their ttys
  * @nr: number of ports
@@ -581,6 +622,8 @@ int vmpass_ports_create(unsigned int nr, const unsigned long *iobase,
 	}
 	for (i = 1; i < 16; i++)
 		vmpass_identity_warn_shared(i);
+	vmpass_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("ports", 0400, vmpass_debugfs, NULL, &ports_debug_fops);
 	return 0;
 
 err_ports:
@@ -595,6 +638,8 @@ err_free:
 
 void vmpass_ports_destroy(void)
 {
+	debugfs_remove_recursive(vmpass_debugfs);
+	vmpass_debugfs = NULL;
 	if (!vmpass_ports)
 		return;
 	while (vmpass_nr_ports)

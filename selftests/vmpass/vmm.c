@@ -20,7 +20,7 @@
 
 #define MINIVMM		"build/tools/minivmm"
 #define ECHO_GUEST	"build/tools/guests/echo.bin"
-#define IDLE_TIMEOUT_MS	30000
+#define IDLE_TIMEOUT_MS	20000
 
 static int ctl_open(void)
 {
@@ -203,8 +203,14 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 		pthread_create(&tw[i], NULL, echo_writer, &e[i]);
 	}
 	for (i = 0; i < n; i++) {
-		pthread_join(tw[i], NULL);
 		pthread_join(tr[i], NULL);
+		if (r[i].err) {
+			/* A writer may be blocked for good: show why, then stop it. */
+			TH_LOG("ttyVCOM%u stalled; the ports:", i);
+			EXPECT_EQ(0, system("cat /sys/kernel/debug/vmpass/ports >&2"));
+			pthread_cancel(tw[i]);
+		}
+		pthread_join(tw[i], NULL);
 		EXPECT_EQ(0, e[i].err);
 		EXPECT_EQ(0, r[i].err) TH_LOG("ttyVCOM%u: %zu of %zu bytes came back intact",
 					      i, r[i].checked, len);

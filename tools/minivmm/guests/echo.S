@@ -8,7 +8,7 @@
  * I/O base and a byte IRQ (and a pad byte). The guest programs both 8259s
  * as a PC BIOS does (IRQ 0-7 at vectors 8-15, 8-15 at 0x70-0x77), points
  * every IRQ vector at one handler, sets each UART to 115200 8N1 with FIFOs
- * (trigger 8), DTR, RTS and OUT2 (the PC's IRQ gate), enables the receive
+ * (trigger 14), DTR, RTS and OUT2 (the PC's IRQ gate), enables the receive
  * interrupt and unmasks the port's IRQ; then it halts until interrupted.
  *
  * The handler services every port until none has an interrupt pending
@@ -23,7 +23,7 @@
 	.intel_syntax noprefix
 
 	.set CONFIG, 0x500	/* from the VMM: count, {iobase, irq, pad}... */
-	.set STATE, 0x600	/* per port: head, tail, shadow IER, pad: 8 bytes */
+	.set STATE, 0x600	/* per port: head, tail, IER, pad, budget: 8 bytes */
 	.set RING_SEG, 0x1000	/* rings at 0x10000, 4 KiB each */
 	.set RING_MASK, 0xfff
 	.set PIC1, 0x20
@@ -116,7 +116,7 @@ setup_port:
 	out	dx, al
 	mov	dx, word ptr [si]
 	add	dx, UART_FCR
-	mov	al, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT | UART_FCR_TRIGGER_8
+	mov	al, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT | UART_FCR_TRIGGER_14
 	out	dx, al
 	mov	dx, word ptr [si]
 	add	dx, UART_MCR
@@ -211,8 +211,9 @@ service_port:
 	je	5f
 	cmp	al, UART_IIR_RDI
 	jne	6f
-	call	port_receive_burst		/* 8 or more bytes wait */
-6:	call	port_receive			/* data or character timeout */
+	call	port_receive_burst		/* 14 or more bytes wait */
+	jnc	8f
+6:	call	port_receive			/* character timeout */
 	jmp	8f
 3:	mov	dx, word ptr [si]
 	add	dx, UART_LSR
@@ -238,15 +239,17 @@ ring_count:
 	ret
 
 /*
- * The receive FIFO holds at least the trigger level (8): take 8 bytes with
- * one rep insb when the ring has room for them before it wraps.
+ * The receive FIFO holds at least the trigger level (14): take 14 bytes
+ * with one rep insb when the ring has room for them before it wraps.
+ * Carry set: not done (no room), read byte by byte instead.
  */
+	.set BURST, 14
 port_receive_burst:
 	call	ring_count
-	cmp	ax, RING_MASK - 8
+	cmp	ax, RING_MASK - BURST
 	ja	9f
 	mov	ax, word ptr [di + 2]
-	cmp	ax, RING_MASK + 1 - 8
+	cmp	ax, RING_MASK + 1 - BURST
 	ja	9f
 	push	di
 	mov	dx, word ptr [si]		/* UART_RX */
@@ -254,18 +257,25 @@ port_receive_burst:
 	shl	cx, 12
 	add	ax, cx
 	mov	di, ax
-	mov	cx, 8
+	mov	cx, BURST
 	rep	insb
 	pop	di
 	mov	ax, word ptr [di + 2]
-	add	ax, 8
+	add	ax, BURST
 	and	ax, RING_MASK
 	mov	word ptr [di + 2], ax
-9:	ret
+	clc
+	ret
+9:	stc
+	ret
 
-/* Read while the UART has data and the ring has room. */
+/* Read up to 16 bytes, while the UART has data and the ring has room. */
 port_receive:
-1:	call	ring_count
+	call	ring_count			/* di: this port's state */
+	mov	word ptr [di + 6], 16
+1:	dec	word ptr [di + 6]
+	js	9f
+	call	ring_count
 	cmp	ax, RING_MASK
 	je	9f
 	mov	dx, word ptr [si]
