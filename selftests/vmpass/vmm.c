@@ -208,6 +208,8 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 			/* A writer may be blocked for good: show why, then stop it. */
 			TH_LOG("ttyVCOM%u stalled; the ports:", i);
 			EXPECT_EQ(0, system("cat /sys/kernel/debug/vmpass/ports >&2"));
+			kill(vmm, SIGUSR1);
+			usleep(500000);
 			pthread_cancel(tw[i]);
 		}
 		pthread_join(tw[i], NULL);
@@ -277,7 +279,7 @@ TEST_F_TIMEOUT(echo, parity_with_the_8250_oracle_stream, 300)
 	static const unsigned int io[] = { 0x3f8 };
 
 	ASSERT_EQ(0, vmpass_reload("io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"));
-	EXPECT_EQ(1, run_echo(_metadata, io, 1, 64 * 1024, 0x1234567));
+	EXPECT_EQ(1, run_echo(_metadata, io, 1, 16 * 1024, 0x1234567));
 }
 
 FIXTURE(abi) {

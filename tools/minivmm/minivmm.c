@@ -2,7 +2,7 @@
 /*
  * minivmm - a tiny KVM VMM that gives a real-mode guest vmpass COM ports.
  *
- *   minivmm [--port IOBASE]... [--timeout S] GUEST.bin
+ *   minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin
  *
  * One vCPU in real mode, 1 MiB of memory, KVM's in-kernel 8259s. The flat
  * binary GUEST.bin is loaded at 0x7c00 and started there. Each --port
@@ -12,9 +12,15 @@
  * eventfd to KVM_IRQFD with the port's IRQ as the GSI. The guest finds its
  * ports in a table at 0x500 (see guests/echo.S).
  *
+ * By default each IRQ is wired with a resample eventfd (level semantics:
+ * KVM asserts the GSI until the guest's EOI, then vmpass asserts it again
+ * if the port still wants service), so ports that share an IRQ cannot lose
+ * each other's interrupts. --edge wires plain rising-edge pulses instead.
+ *
  * Two debug ports: a byte written to 0xe9 is printed on stderr, and a byte
  * written to 0xf4 ends the VMM with that exit status. SIGTERM and SIGINT
- * end it with status 0; so does --timeout.
+ * end it with status 0; so does --timeout. SIGUSR1 prints the vCPU's
+ * registers and the 8259s' state on stderr, and goes on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,10 +49,12 @@ struct vmm_port {
 	unsigned int irq;
 	int fd;
 	int irqfd;
+	int resamplefd;
 };
 
 static struct vmm_port ports[MAX_PORTS];
 static unsigned int nr_ports;
+static int edge_only;
 
 static void die(const char *what)
 {
@@ -54,10 +62,32 @@ static void die(const char *what)
 	exit(2);
 }
 
-/* A signal interrupts KVM_RUN (EINTR), which ends the VMM. */
+static sig_atomic_t dump_requested;
+
+/* A signal interrupts KVM_RUN (EINTR): SIGUSR1 asks for a dump, others end the VMM. */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGUSR1)
+		dump_requested = 1;
+}
+
+static void dump_state(int vm, int vcpu)
+{
+	struct kvm_irqchip chip = { 0 };
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	int i;
+
+	if (!ioctl(vcpu, KVM_GET_REGS, &regs) && !ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		fprintf(stderr, "minivmm: cs:ip %04x:%04llx flags %04llx sp %04llx ax %04llx\n",
+			sregs.cs.selector, regs.rip, regs.rflags, regs.rsp, regs.rax);
+	for (i = 0; i < 2; i++) {
+		chip.chip_id = i;
+		if (!ioctl(vm, KVM_GET_IRQCHIP, &chip))
+			fprintf(stderr, "minivmm: pic%d irr %02x imr %02x isr %02x last_irr %02x\n",
+				i, chip.chip.pic.irr, chip.chip.pic.imr, chip.chip.pic.isr,
+				chip.chip.pic.last_irr);
+	}
 }
 
 /* Attach to the vmpass port at @p->iobase and learn its IRQ. */
@@ -97,10 +127,19 @@ static void port_wire_irq(int vm, struct vmm_port *p)
 	if (p->irqfd < 0)
 		die("eventfd");
 	req.fd = p->irqfd;
-	if (ioctl(p->fd, VMPASS_PORT_SET_IRQFD, &req))
-		die("VMPASS_PORT_SET_IRQFD");
 	irqfd.fd = p->irqfd;
 	irqfd.gsi = p->irq;
+	if (!edge_only) {
+		p->resamplefd = eventfd(0, EFD_CLOEXEC);
+		if (p->resamplefd < 0)
+			die("eventfd");
+		req.flags = VMPASS_IRQFD_RESAMPLE;
+		req.resample_fd = p->resamplefd;
+		irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		irqfd.resamplefd = p->resamplefd;
+	}
+	if (ioctl(p->fd, VMPASS_PORT_SET_IRQFD, &req))
+		die("VMPASS_PORT_SET_IRQFD");
 	if (ioctl(vm, KVM_IRQFD, &irqfd))
 		die("KVM_IRQFD");
 }
@@ -169,7 +208,7 @@ static void load_guest(unsigned char *mem, const char *path)
 
 static void print_usage(void)
 {
-	fprintf(stderr, "usage: minivmm [--port IOBASE]... [--timeout S] GUEST.bin\n");
+	fprintf(stderr, "usage: minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin\n");
 	exit(2);
 }
 
@@ -178,6 +217,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "edge", no_argument, &edge_only, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region = { 0 };
@@ -200,6 +240,8 @@ int main(int argc, char **argv)
 		case 't':
 			timeout = strtoul(optarg, NULL, 0);
 			break;
+		case 0:
+			break;
 		default:
 			print_usage();
 		}
@@ -210,6 +252,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	ctl = open("/dev/vmpass", O_RDWR | O_CLOEXEC);
 	if (ctl < 0 && nr_ports)
@@ -261,9 +304,13 @@ int main(int argc, char **argv)
 		alarm(timeout);
 	while (status < 0) {
 		if (ioctl(vcpu, KVM_RUN, 0)) {
-			if (errno == EINTR)
+			if (errno != EINTR)
+				die("KVM_RUN");
+			if (!dump_requested)
 				return 0;
-			die("KVM_RUN");
+			dump_requested = 0;
+			dump_state(vm, vcpu);
+			continue;
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:

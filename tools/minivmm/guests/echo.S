@@ -209,11 +209,7 @@ service_port:
 	je	4f
 	cmp	al, UART_IIR_THRI
 	je	5f
-	cmp	al, UART_IIR_RDI
-	jne	6f
-	call	port_receive_burst		/* 14 or more bytes wait */
-	jnc	8f
-6:	call	port_receive			/* character timeout */
+	call	port_receive			/* data or character timeout */
 	jmp	8f
 3:	mov	dx, word ptr [si]
 	add	dx, UART_LSR
@@ -236,37 +232,6 @@ ring_count:
 	mov	ax, word ptr [di + 2]
 	sub	ax, word ptr [di]
 	and	ax, RING_MASK
-	ret
-
-/*
- * The receive FIFO holds at least the trigger level (14): take 14 bytes
- * with one rep insb when the ring has room for them before it wraps.
- * Carry set: not done (no room), read byte by byte instead.
- */
-	.set BURST, 14
-port_receive_burst:
-	call	ring_count
-	cmp	ax, RING_MASK - BURST
-	ja	9f
-	mov	ax, word ptr [di + 2]
-	cmp	ax, RING_MASK + 1 - BURST
-	ja	9f
-	push	di
-	mov	dx, word ptr [si]		/* UART_RX */
-	mov	cx, bx
-	shl	cx, 12
-	add	ax, cx
-	mov	di, ax
-	mov	cx, BURST
-	rep	insb
-	pop	di
-	mov	ax, word ptr [di + 2]
-	add	ax, BURST
-	and	ax, RING_MASK
-	mov	word ptr [di + 2], ax
-	clc
-	ret
-9:	stc
 	ret
 
 /* Read up to 16 bytes, while the UART has data and the ring has room. */
@@ -299,40 +264,26 @@ port_receive:
 	jmp	1b
 9:	ret
 
-/*
- * THRE: the transmit FIFO is empty. Send up to 16 bytes from the ring with
- * one rep outsb (up to where the ring wraps).
- */
+/* THRE: the transmit FIFO is empty. Send up to 16 bytes from the ring. */
 port_transmit:
+	mov	cx, 16
+1:	push	cx
 	call	ring_count
+	pop	cx
 	test	ax, ax
 	jz	9f
-	mov	cx, ax
-	cmp	cx, 16
-	jbe	1f
-	mov	cx, 16
-1:	mov	ax, RING_MASK + 1
-	sub	ax, word ptr [di]
-	cmp	cx, ax
-	jbe	2f
-	mov	cx, ax
-2:	push	si
-	push	ds
-	push	cx
+	push	bx
+	shl	bx, 12
+	add	bx, word ptr [di]
+	mov	al, byte ptr es:[bx]
+	pop	bx
 	mov	dx, word ptr [si]		/* UART_TX */
-	mov	si, bx
-	shl	si, 12
-	add	si, word ptr [di]
-	mov	ax, RING_SEG
-	mov	ds, ax
-	rep	outsb
-	pop	cx
-	pop	ds
-	pop	si
+	out	dx, al
 	mov	ax, word ptr [di]
-	add	ax, cx
+	inc	ax
 	and	ax, RING_MASK
 	mov	word ptr [di], ax
+	loop	1b
 9:	ret
 
 /* IER: receive while the ring has room, THRE while it has bytes. */
