@@ -5,15 +5,15 @@
  * limits.
  */
 #include <assert.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "devpath.h"
+#include "fuzz.h"
 
 static void check_names(const struct devpath_name *n, int count)
 {
-	int i, h;
+	int i;
 
 	for (i = 0; i < count; i++) {
 		if (n[i].kind == DEVPATH_BDF) {
@@ -24,14 +24,13 @@ static void check_names(const struct devpath_name *n, int count)
 		} else {
 			assert(n[i].nr_hops >= 1 && n[i].nr_hops <= DEVPATH_MAX_HOPS);
 			assert(strlen(n[i].hid) >= 1 && strlen(n[i].hid) <= DEVPATH_ID_LEN);
-			for (h = 0; h < n[i].nr_hops; h++)
-				assert(n[i].hops[h] < 0x100);
+			assert(strlen(n[i].uid) <= DEVPATH_ID_LEN);
 		}
 		assert(strlen(n[i].text) < DEVPATH_TEXT_LEN);
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int FUZZ_ENTRY(const u8 *data, size_t size)
 {
 	struct devpath_name names[4], one;
 	struct devpath_error err;

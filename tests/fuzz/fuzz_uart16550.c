@@ -5,10 +5,10 @@
  * encodings, IER bits) and never reads or writes out of bounds.
  */
 #include <assert.h>
-#include <stdint.h>
 #include <stddef.h>
 
 #include "uart16550.h"
+#include "fuzz.h"
 
 static void check(const struct uart16550 *u)
 {
@@ -24,7 +24,7 @@ static void check(const struct uart16550 *u)
 		assert(!(iir & UART_IIR_NO_INT));
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int FUZZ_ENTRY(const u8 *data, size_t size)
 {
 	struct uart16550 u = { 0 };
 	size_t i;
