@@ -489,6 +489,8 @@ void vmpass_identity_warn_shared(unsigned int irq)
 int vmpass_port_set_identity(struct vmpass_port *port, unsigned long iobase,
 			     unsigned int irq)
 {
+	unsigned int old_irq = 0;
+	unsigned long flags;
 	int ret;
 
 	mutex_lock(&vmpass_identity_lock);
@@ -499,15 +501,18 @@ int vmpass_port_set_identity(struct vmpass_port *port, unsigned long iobase,
 	ret = vmpass_identity_check(port->index, iobase, irq);
 	if (ret)
 		goto out_unlock;
-	if (READ_ONCE(port->guest_ops)) {
+	/* Under the port lock, so that no guest attaches in between. */
+	spin_lock_irqsave(&port->lock, flags);
+	if (port->guest_ops) {
 		ret = -EBUSY;
-		goto out_unlock;
-	}
-	port->iobase = iobase;
-	if (irq != port->irq) {
+	} else {
+		old_irq = port->irq;
+		port->iobase = iobase;
 		port->irq = irq;
-		vmpass_identity_warn_shared(irq);
 	}
+	spin_unlock_irqrestore(&port->lock, flags);
+	if (!ret && irq != old_irq)
+		vmpass_identity_warn_shared(irq);
 out_unlock:
 	mutex_unlock(&vmpass_identity_lock);
 	return ret;

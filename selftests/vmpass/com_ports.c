@@ -260,7 +260,7 @@ static bool host_line_is(int fd, speed_t speed, tcflag_t cflag)
 	return false;
 }
 
-TEST_F(xfer, one_mib_each_way_at_once)
+TEST_F_TIMEOUT(xfer, one_mib_each_way_at_once, 240)
 {
 	struct stream g2h = { .fd = self->e.guest, .seed = 0x1234567, .len = XFER_BYTES };
 	struct stream h2g = { .fd = self->e.host, .seed = 0x7654321, .len = XFER_BYTES };
@@ -411,7 +411,7 @@ TEST_F(oracle, break_crosses_both_ways)
 	EXPECT_EQ(before.brk + 1, after.brk);
 }
 
-TEST_F(oracle, rmmod_while_both_ends_move_data)
+TEST_F_TIMEOUT(oracle, rmmod_while_both_ends_move_data, 120)
 {
 	struct stream g2h = { .fd = self->e.guest, .seed = 1, .mask = 0xff, .len = SIZE_MAX };
 	struct stream h2g = { .fd = self->e.host, .seed = 2, .mask = 0xff, .len = SIZE_MAX };
