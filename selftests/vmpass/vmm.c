@@ -238,7 +238,7 @@ FIXTURE_TEARDOWN(echo)
 {
 }
 
-TEST_F_TIMEOUT(echo, four_ports_four_irqs_interrupt_driven, 300)
+TEST_F_TIMEOUT(echo, four_ports_four_irqs_interrupt_driven, 900)
 {
 	static const unsigned int io[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
 
@@ -249,7 +249,7 @@ TEST_F_TIMEOUT(echo, four_ports_four_irqs_interrupt_driven, 300)
 #define EIGHT_IO	"io=0x3f8,0x2f8,0x3e8,0x2e8,0x2a0,0x2a8,0x2b0,0x2b8"
 #define EIGHT_IRQ	"irq=4,3,5,7,10,11,12,15"
 
-TEST_F_TIMEOUT(echo, eight_ports_eight_irqs, 300)
+TEST_F_TIMEOUT(echo, eight_ports_eight_irqs, 600)
 {
 	static const unsigned int io[] = {
 		0x3f8, 0x2f8, 0x3e8, 0x2e8, 0x2a0, 0x2a8, 0x2b0, 0x2b8,
@@ -265,7 +265,7 @@ TEST_F_TIMEOUT(echo, eight_ports_eight_irqs, 300)
  * that checks every port on that IRQ until none is pending (as echo.S and
  * multiport DOS drivers do) serves both.
  */
-TEST_F_TIMEOUT(echo, shared_irqs_pc_table, 300)
+TEST_F_TIMEOUT(echo, shared_irqs_pc_table, 600)
 {
 	static const unsigned int io[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
 
@@ -274,7 +274,7 @@ TEST_F_TIMEOUT(echo, shared_irqs_pc_table, 300)
 }
 
 /* The byte stream of the 8250-oracle tests (com_ports.c), through KVM. */
-TEST_F_TIMEOUT(echo, parity_with_the_8250_oracle_stream, 300)
+TEST_F_TIMEOUT(echo, parity_with_the_8250_oracle_stream, 600)
 {
 	static const unsigned int io[] = { 0x3f8 };
 
