@@ -14,10 +14,10 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
+#include "stream.h"
 #include "vmpass_util.h"
 
 #define XFER_BYTES	(1024 * 1024)
-#define IDLE_TIMEOUT_MS	20000
 
 static int open_raw(const char *path)
 {
@@ -51,82 +51,6 @@ static int guest_load(unsigned int index)
 static void guest_unload(void)
 {
 	module_unload("vmpass_8250_guest");
-}
-
-/* A byte stream both ends can regenerate: xorshift32 from @seed. */
-struct stream {
-	int fd;
-	__u32 seed;
-	__u8 mask;
-	size_t len;
-	size_t done;
-	int err;
-};
-
-static __u8 stream_byte(__u32 *x, __u8 mask)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x & mask;
-}
-
-static void *stream_writer(void *arg)
-{
-	struct stream *s = arg;
-	__u8 buf[4096];
-	__u32 x = s->seed;
-
-	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
-	while (s->done < s->len) {
-		size_t n = s->len - s->done < sizeof(buf) ? s->len - s->done : sizeof(buf);
-		size_t i, off = 0;
-
-		for (i = 0; i < n; i++)
-			buf[i] = stream_byte(&x, s->mask);
-		while (off < n) {
-			ssize_t r = write(s->fd, buf + off, n - off);
-
-			if (r < 0) {
-				s->err = errno;
-				return NULL;
-			}
-			off += r;
-			s->done += r;
-		}
-	}
-	return NULL;
-}
-
-/* Reads s->len bytes and checks each; s->err is EIO on a wrong byte. */
-static void *stream_reader(void *arg)
-{
-	struct stream *s = arg;
-	__u8 buf[4096];
-	__u32 x = s->seed;
-
-	while (s->done < s->len) {
-		struct pollfd p = { .fd = s->fd, .events = POLLIN };
-		ssize_t r, i;
-
-		if (poll(&p, 1, IDLE_TIMEOUT_MS) <= 0) {
-			s->err = ETIMEDOUT;
-			return NULL;
-		}
-		r = read(s->fd, buf, sizeof(buf));
-		if (r < 0) {
-			s->err = errno;
-			return NULL;
-		}
-		for (i = 0; i < r; i++) {
-			if (buf[i] != stream_byte(&x, s->mask)) {
-				s->err = EIO;
-				return NULL;
-			}
-		}
-		s->done += r;
-	}
-	return NULL;
 }
 
 /* Both ends of ttyVCOM0: the 8250 driver's ttyS (guest) and the host tty. */

@@ -16,11 +16,11 @@
 #include <termios.h>
 
 #include "kselftest_harness.h"
+#include "stream.h"
 #include "vmpass_util.h"
 
 #define MINIVMM		"build/tools/minivmm"
 #define ECHO_GUEST	"build/tools/guests/echo.bin"
-#define IDLE_TIMEOUT_MS	20000
 
 static int ctl_open(void)
 {
@@ -98,80 +98,6 @@ static bool guest_ready(int fd)
 	return false;
 }
 
-/* One echo stream: a writer and a checking reader on one host tty. */
-struct echo {
-	int fd;
-	__u32 seed;
-	size_t len;
-	size_t written;
-	size_t checked;
-	int err;
-};
-
-static __u8 next_byte(__u32 *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 17;
-	*x ^= *x << 5;
-	return *x;
-}
-
-static void *echo_writer(void *arg)
-{
-	struct echo *e = arg;
-	__u32 x = e->seed;
-	__u8 buf[1024];
-
-	while (e->written < e->len) {
-		size_t n = e->len - e->written < sizeof(buf) ? e->len - e->written : sizeof(buf);
-		size_t i, off = 0;
-
-		for (i = 0; i < n; i++)
-			buf[i] = next_byte(&x);
-		while (off < n) {
-			ssize_t r = write(e->fd, buf + off, n - off);
-
-			if (r < 0) {
-				e->err = errno;
-				return NULL;
-			}
-			off += r;
-		}
-		e->written += n;
-	}
-	return NULL;
-}
-
-static void *echo_reader(void *arg)
-{
-	struct echo *e = arg;
-	__u32 x = e->seed;
-	__u8 buf[1024];
-
-	while (e->checked < e->len) {
-		struct pollfd p = { .fd = e->fd, .events = POLLIN };
-		ssize_t r, i;
-
-		if (poll(&p, 1, IDLE_TIMEOUT_MS) <= 0) {
-			e->err = ETIMEDOUT;
-			return NULL;
-		}
-		r = read(e->fd, buf, sizeof(buf));
-		if (r < 0) {
-			e->err = errno;
-			return NULL;
-		}
-		for (i = 0; i < r; i++) {
-			if (buf[i] != next_byte(&x)) {
-				e->err = EIO;
-				return NULL;
-			}
-			e->checked++;
-		}
-	}
-	return NULL;
-}
-
 /*
  * Echo @len bytes through each of @n ports (ttyVCOM0..n-1) at once, with
  * the guest at @iobase[]; returns the number of ports whose stream came
@@ -181,7 +107,7 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 			     const unsigned int *iobase, unsigned int n,
 			     size_t len, __u32 seed0)
 {
-	struct echo e[16] = { 0 }, r[16];
+	struct stream e[16] = { 0 }, r[16];
 	pthread_t tw[16], tr[16];
 	unsigned int i, ok = 0;
 	pid_t vmm;
@@ -197,10 +123,11 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 
 	for (i = 0; i < n; i++) {
 		e[i].seed = seed0 + i * 0x10001;
+		e[i].mask = 0xff;
 		e[i].len = len;
 		r[i] = e[i];
-		pthread_create(&tr[i], NULL, echo_reader, &r[i]);
-		pthread_create(&tw[i], NULL, echo_writer, &e[i]);
+		pthread_create(&tr[i], NULL, stream_reader, &r[i]);
+		pthread_create(&tw[i], NULL, stream_writer, &e[i]);
 	}
 	for (i = 0; i < n; i++) {
 		pthread_join(tr[i], NULL);
@@ -215,8 +142,8 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 		pthread_join(tw[i], NULL);
 		EXPECT_EQ(0, e[i].err);
 		EXPECT_EQ(0, r[i].err) TH_LOG("ttyVCOM%u: %zu of %zu bytes came back intact",
-					      i, r[i].checked, len);
-		if (!r[i].err && r[i].checked == len)
+					      i, r[i].done, len);
+		if (!r[i].err && r[i].done == len)
 			ok++;
 	}
 	EXPECT_EQ(0, vmm_stop(vmm));
@@ -537,7 +464,7 @@ TEST_F(abi, only_root_opens_dev_vmpass)
 TEST_F_TIMEOUT(echo, closing_the_vmm_mid_transfer, 120)
 {
 	static const unsigned int io[] = { 0x3f8 };
-	struct echo e = { .seed = 5, .len = 1024 * 1024 };
+	struct stream e = { .seed = 5, .mask = 0xff, .len = 1024 * 1024 };
 	struct vmpass_port_desc d = { .index = 0 };
 	pthread_t tw;
 	pid_t vmm;
@@ -548,7 +475,7 @@ TEST_F_TIMEOUT(echo, closing_the_vmm_mid_transfer, 120)
 	ASSERT_LE(0, e.fd);
 	vmm = vmm_start(io, 1);
 	ASSERT_TRUE(guest_ready(e.fd));
-	pthread_create(&tw, NULL, echo_writer, &e);
+	pthread_create(&tw, NULL, stream_writer, &e);
 	usleep(500000);
 	kill(vmm, SIGKILL);
 	waitpid(vmm, NULL, 0);
