@@ -19,21 +19,6 @@
 
 #define XFER_BYTES	(1024 * 1024)
 
-static int open_raw(const char *path)
-{
-	struct termios t;
-	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	tcgetattr(fd, &t);
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	tcsetattr(fd, TCSANOW, &t);
-	tcflush(fd, TCIOFLUSH);
-	return fd;
-}
-
 /* Load the guest helper on ttyVCOM@index; returns n in its ttySn. */
 static int guest_load(unsigned int index)
 {
@@ -71,8 +56,8 @@ static int ends_open(struct line_ends *e)
 	if (e->line < 0)
 		return -1;
 	snprintf(e->guest_path, sizeof(e->guest_path), "/dev/ttyS%d", e->line);
-	e->guest = open_raw(e->guest_path);
-	e->host = open_raw("/dev/ttyVCOM0");
+	e->guest = tty_open_raw(e->guest_path);
+	e->host = tty_open_raw("/dev/ttyVCOM0");
 	return e->guest < 0 || e->host < 0 ? -1 : 0;
 }
 

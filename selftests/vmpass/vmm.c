@@ -71,18 +71,9 @@ static int vmm_stop(pid_t pid)
 static int host_open(unsigned int index)
 {
 	char path[32];
-	struct termios t;
-	int fd;
 
 	snprintf(path, sizeof(path), "/dev/ttyVCOM%u", index);
-	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	tcgetattr(fd, &t);
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	tcsetattr(fd, TCSANOW, &t);
-	return fd;
+	return tty_open_raw(path);
 }
 
 /* The guest raised DTR (our DCD) once its UART is programmed. */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 static inline const char *vmpass_ko(void)
@@ -161,6 +162,22 @@ static inline bool path_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+/* Open a tty raw (8 bits, no echo, CLOCAL), its buffers flushed. */
+static inline int tty_open_raw(const char *path)
+{
+	struct termios t;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	tcgetattr(fd, &t);
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	tcsetattr(fd, TCSANOW, &t);
+	tcflush(fd, TCIOFLUSH);
+	return fd;
 }
 
 #endif /* VMPASS_SELFTEST_UTIL_H */
