@@ -6,6 +6,7 @@
  */
 #include "kselftest_harness.h"
 #include "devpath.h"
+#include "devpath_cases.h"
 
 #define DEVFN(d, f)	(((d) << 3) | (f))
 
@@ -103,71 +104,18 @@ TEST(bdf_matching)
 	EXPECT_FALSE(devpath_bdf_matches(&n, 0, 2, DEVFN(0, 0)));
 }
 
-static const struct {
-	const char *s;
-	int col;	/* the column (0-based) of the fault */
-} bad_hide[] = {
-	{ "0000:00:19.0", 0 },		/* no parentheses */
-	{ "(0000:00:19.0", 13 },	/* unclosed */
-	{ "(0000:00:19.0)x", 14 },	/* junk after */
-	{ "()", 1 },
-	{ "(0000:00:19)", 11 },		/* no function */
-	{ "(0000:0g:19.0)", 7 },	/* not hex */
-	{ "(10000:00:19.0)", 1 },	/* domain above ffff */
-	{ "(0000:100:19.0)", 6 },	/* bus above ff */
-	{ "(0000:00:20.0)", 9 },	/* slot above 1f */
-	{ "(0000:00:19.8)", 12 },	/* function above 7 */
-	{ "(0000:00:*.0)", 11 },	/* "*" slot needs "*" function */
-	{ "(0000:00:19.**)", 13 },
-	{ "(0000:00:19.0 )", 13 },	/* space inside */
-	{ "(0000:00:19.0)(00:1.0", 21 },
-	{ "(0000::19.0)", 6 },
-	{ "(:00:19.0)", 1 },
-	{ "(0:0:0:0.0)", 1 },		/* three colons */
-	{ "(00.19.0)", 1 },
-	{ "(00:19:0)", 8 },
-	{ "(-1:00.0)", 1 },
-};
-
-static const struct {
-	const char *s;
-	int col;
-} bad_guestdev[] = {
-	{ ",", 0 },			/* empty entry */
-	{ "00:19.0,", 8 },		/* empty last entry */
-	{ "00:19.0,,01:00.0", 8 },
-	{ "PNP0A03", 7 },		/* a HID alone: no hop */
-	{ "PNP0A03:", 8 },		/* empty UID */
-	{ "PNP0A03:0", 9 },		/* no hop */
-	{ "PNP0A03-", 8 },		/* empty hop */
-	{ "PNP0A03-1c", 10 },		/* hop without function */
-	{ "PNP0A03-1c.8", 11 },		/* function above 7 */
-	{ "PNP0A03-20.0", 8 },		/* device above 1f */
-	{ "PNP0A03-1c.1-", 13 },	/* trailing '-' */
-	{ "PNP0A03X0-1c.0", 0 },	/* HID longer than 8 */
-	{ "PNP0A03:123456789-1c.0", 8 },	/* UID longer than 8 */
-	{ "PNP 0A03-1c.0", 3 },		/* space in HID */
-	{ "PNP0A03-1c.0x", 12 },
-	{ "-1c.0", 0 },			/* no HID */
-	{ "PNP0A03:1:2-1c.0", 9 },
-	{ "ACPI0016:0-00.0-01.0-02.0-03.0-04.0-05.0-06.0-07.0-08.0", 51 },	/* 9 hops */
-	{ "(0000:00:19.0)", 0 },	/* hide= syntax in guestdev= */
-	{ "0000:00:19", 10 },
-	{ "PNP0A03:0-1c.1-00.0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0 },
-};
-
 TEST(malformed_hide_strings_are_refused_at_their_column)
 {
 	struct devpath_name n[4];
 	struct devpath_error err;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(bad_hide); i++) {
+	for (i = 0; i < ARRAY_SIZE(devpath_bad_hide); i++) {
 		memset(&err, 0, sizeof(err));
-		EXPECT_EQ(-1, devpath_parse_hide(bad_hide[i].s, n, 4, &err))
-			TH_LOG("'%s' parsed", bad_hide[i].s);
-		EXPECT_EQ(bad_hide[i].col, err.pos)
-			TH_LOG("'%s': column %u (%s)", bad_hide[i].s, err.pos, err.why);
+		EXPECT_EQ(-1, devpath_parse_hide(devpath_bad_hide[i].s, n, 4, &err))
+			TH_LOG("'%s' parsed", devpath_bad_hide[i].s);
+		EXPECT_EQ(devpath_bad_hide[i].col, err.pos)
+			TH_LOG("'%s': column %u (%s)", devpath_bad_hide[i].s, err.pos, err.why);
 		EXPECT_NE(NULL, err.why);
 	}
 }
@@ -178,12 +126,12 @@ TEST(malformed_guestdev_strings_are_refused_at_their_column)
 	struct devpath_error err;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(bad_guestdev); i++) {
+	for (i = 0; i < ARRAY_SIZE(devpath_bad_guestdev); i++) {
 		memset(&err, 0, sizeof(err));
-		EXPECT_EQ(-1, devpath_parse_guestdev(bad_guestdev[i].s, n, 4, &err))
-			TH_LOG("'%s' parsed", bad_guestdev[i].s);
-		EXPECT_EQ(bad_guestdev[i].col, err.pos)
-			TH_LOG("'%s': column %u (%s)", bad_guestdev[i].s, err.pos, err.why);
+		EXPECT_EQ(-1, devpath_parse_guestdev(devpath_bad_guestdev[i].s, n, 4, &err))
+			TH_LOG("'%s' parsed", devpath_bad_guestdev[i].s);
+		EXPECT_EQ(devpath_bad_guestdev[i].col, err.pos)
+			TH_LOG("'%s': column %u (%s)", devpath_bad_guestdev[i].s, err.pos, err.why);
 		EXPECT_NE(NULL, err.why);
 	}
 }

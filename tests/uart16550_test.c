@@ -5,6 +5,7 @@
  */
 #include "kselftest_harness.h"
 #include "uart16550.h"
+#include "uart16550_cases.h"
 
 FIXTURE(uart) {
 	struct uart16550 u;
@@ -325,6 +326,24 @@ TEST_F(uart, char_time_follows_the_line_settings)
 	/* 7E2: 1 + 7 + 1 + 2 bits */
 	WR(UART_LCR, UART_LCR_WLEN7 | UART_LCR_PARITY | UART_LCR_EPAR | UART_LCR_STOP);
 	EXPECT_EQ(11 * 8681, uart16550_char_time_ns(&self->u));
+}
+
+/* The scripts the KUnit suite also runs (uart16550_cases.h). */
+TEST(scripted_behaviours)
+{
+	struct uart16550 u = { 0 };
+	unsigned int i;
+	int step, got;
+
+	for (i = 0; i < ARRAY_SIZE(uart_scripts); i++) {
+		const struct uart_script *s = &uart_scripts[i];
+
+		got = 0;
+		step = uart_script_run(&u, s, &got);
+		EXPECT_EQ(-1, step)
+			TH_LOG("%s: step %d (op %u reg %u) got %d, want %u", s->name, step,
+			       s->steps[step].op, s->steps[step].reg, got, s->steps[step].want);
+	}
 }
 
 TEST_HARNESS_MAIN

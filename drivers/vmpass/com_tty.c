@@ -366,9 +366,11 @@ static ssize_t iobase_store(struct device *dev, struct device_attribute *attr,
 	unsigned long iobase;
 	int ret;
 
-	ret = kstrtoul(buf, 0, &iobase);
-	if (ret)
-		return ret;
+	/* kstrto*() would stop at an embedded NUL and take the rest as "". */
+	if (strnlen(buf, count) != count)
+		return -EINVAL;
+	if (kstrtoul(buf, 0, &iobase))
+		return -EINVAL;
 	ret = vmpass_port_set_identity(port, iobase, READ_ONCE(port->irq));
 	return ret ? ret : count;
 }
@@ -389,9 +391,11 @@ static ssize_t irq_store(struct device *dev, struct device_attribute *attr,
 	unsigned int irq;
 	int ret;
 
-	ret = kstrtouint(buf, 0, &irq);
-	if (ret)
-		return ret;
+	/* kstrto*() would stop at an embedded NUL and take the rest as "". */
+	if (strnlen(buf, count) != count)
+		return -EINVAL;
+	if (kstrtouint(buf, 0, &irq))
+		return -EINVAL;
 	ret = vmpass_port_set_identity(port, READ_ONCE(port->iobase), irq);
 	return ret ? ret : count;
 }

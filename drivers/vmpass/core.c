@@ -12,11 +12,12 @@
 
 #include "compat.h"
 #include "com_port.h"
+#include "params.h"
 #include "pci_stub.h"
 #include "vmm_dev.h"
 
 static unsigned int nr_ports = 4;
-module_param(nr_ports, uint, 0444);
+vmpass_param_uint(nr_ports, 0444);
 MODULE_PARM_DESC(nr_ports, "Number of COM ports, 0 to 128 (default: 4)");
 
 /* The PC's COM1-COM4. */
@@ -25,12 +26,12 @@ static const unsigned int pc_irq[] = { 4, 3, 4, 3 };
 
 static unsigned long io[VMPASS_MAX_PORTS];
 static unsigned int nr_io;
-module_param_hw_array(io, ulong, ioport, &nr_io, 0444);
+vmpass_param_hw_array(io, ulong, ioport, &nr_io, 0444);
 MODULE_PARM_DESC(io, "I/O base of each COM port, 0 for none (default: 0x3f8,0x2f8,0x3e8,0x2e8)");
 
 static unsigned int irq[VMPASS_MAX_PORTS];
 static unsigned int nr_irq;
-module_param_hw_array(irq, uint, irq, &nr_irq, 0444);
+vmpass_param_hw_array(irq, uint, irq, &nr_irq, 0444);
 MODULE_PARM_DESC(irq, "IRQ of each COM port, 0 to 15 but not 2, 0 for none (default: 4,3,4,3)");
 
 /*

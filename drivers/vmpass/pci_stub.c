@@ -29,16 +29,17 @@
 
 #include "compat.h"
 #include "devpath.h"
+#include "params.h"
 #include "pci_stub.h"
 
 #define PCISTUB_MAX_PARAM_NAMES	32
 
 static char hide[1024];
-module_param_string(hide, hide, sizeof(hide), 0444);
+vmpass_param_string(hide, hide, sizeof(hide), 0444);
 MODULE_PARM_DESC(hide, "PCI devices to claim, xen-pciback style: (dddd:bb:dd.f)(bb:dd.*)...");
 
 static char guestdev[1024];
-module_param_string(guestdev, guestdev, sizeof(guestdev), 0444);
+vmpass_param_string(guestdev, guestdev, sizeof(guestdev), 0444);
 MODULE_PARM_DESC(guestdev, "PCI devices to claim: BDFs and ACPI paths HID[:UID]-dd.f[-dd.f...], comma-separated");
 
 /**
@@ -348,6 +349,10 @@ static ssize_t new_slot_store(struct device_driver *drv, const char *buf,
 	struct devpath_name n;
 	int ret;
 
+	if (strnlen(buf, count) != count) {
+		pr_err("new_slot: the name contains a NUL byte\n");
+		return -EINVAL;
+	}
 	if (devpath_parse_one(buf, &n, &err)) {
 		pr_err("new_slot: bad entry '%.*s' at column %u: %s\n",
 		       (int)strcspn(buf, "\n"), buf, err.pos + 1, err.why);
@@ -372,6 +377,10 @@ static ssize_t remove_slot_store(struct device_driver *drv, const char *buf,
 	struct devpath_error err;
 	struct devpath_name n;
 
+	if (strnlen(buf, count) != count) {
+		pr_err("remove_slot: the name contains a NUL byte\n");
+		return -EINVAL;
+	}
 	if (devpath_parse_one(buf, &n, &err)) {
 		pr_err("remove_slot: bad entry '%.*s' at column %u: %s\n",
 		       (int)strcspn(buf, "\n"), buf, err.pos + 1, err.why);

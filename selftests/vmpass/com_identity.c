@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * COM port identities: io=/irq=/nr_ports= at load, remapping with
- * setserial (TIOCSSERIAL) and sysfs, and a table of bad parameters that
- * must each fail the load cleanly with a one-line "vmpass:" message.
+ * setserial (TIOCSSERIAL) and sysfs. Bad parameters are in bad_input.c.
  */
 #include <linux/serial.h>
 #include <sys/ioctl.h>
@@ -12,30 +11,6 @@
 #include "vmpass_util.h"
 
 #define PC_TABLE "io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"
-
-/* Read the kernel log written since @fd was opened (at its end). */
-static bool kmsg_has(int fd, const char *needle)
-{
-	char rec[2048];
-	bool found = false;
-	ssize_t r;
-
-	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0) {
-		rec[r] = 0;
-		if (strstr(rec, needle))
-			found = true;
-	}
-	return found;
-}
-
-static int kmsg_open_at_end(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
 
 static int get_serial(const char *tty, struct serial_struct *ss)
 {
@@ -199,51 +174,6 @@ TEST(shared_irq_loads_with_one_warning)
 	EXPECT_TRUE(kmsg_has(kmsg, "vmpass: IRQ 4 is shared by ttyVCOM0, ttyVCOM2"));
 	close(kmsg);
 	vmpass_reload(getenv("VMPASS_MODPARAMS"));
-}
-
-static const char * const bad_params[] = {
-	"io=0x3f8,0x3f8",			/* the same range twice */
-	"io=0x3f8,0x3fc",			/* overlapping ranges */
-	"io=0x2f8,0x3f8,0x2f9",
-	"io=0xfff9",				/* past the I/O space */
-	"io=0x10000",
-	"io=-1",
-	"io=abc",
-	"io=0x3f8,,0x2f8",
-	"io=0x3f8,0x2f8,0x3e8,0x2e8,0x3e0",	/* 5 entries, 4 ports */
-	"nr_ports=2 io=0x3f8,0x2f8,0x3e8",
-	"irq=16",
-	"irq=2",				/* the cascade */
-	"irq=-3",
-	"irq=4,3,5,255",
-	"irq=x",
-	"irq=4,3,4,3,5",			/* 5 entries, 4 ports */
-	"nr_ports=1 irq=4,3",
-	"nr_ports=129",
-	"nr_ports=-1",
-	"nr_ports=many",
-	"io=0x3f8 irq=99",
-};
-
-TEST(bad_parameters_fail_the_load_cleanly)
-{
-	unsigned int i;
-
-	vmpass_unload();
-	for (i = 0; i < ARRAY_SIZE(bad_params); i++) {
-		int kmsg = kmsg_open_at_end();
-
-		ASSERT_LE(0, kmsg);
-		EXPECT_EQ(-EINVAL, vmpass_load(bad_params[i])) TH_LOG("%s", bad_params[i]);
-		EXPECT_TRUE(kmsg_has(kmsg, "vmpass: ")) TH_LOG("%s: no message", bad_params[i]);
-		EXPECT_FALSE(proc_modules_has("vmpass")) TH_LOG("%s", bad_params[i]);
-		EXPECT_FALSE(path_exists("/sys/class/tty/ttyVCOM0")) TH_LOG("%s", bad_params[i]);
-		EXPECT_FALSE(path_exists("/dev/ttyVCOM0")) TH_LOG("%s", bad_params[i]);
-		close(kmsg);
-		if (proc_modules_has("vmpass"))
-			vmpass_unload();
-	}
-	ASSERT_EQ(0, vmpass_load(getenv("VMPASS_MODPARAMS")));
 }
 
 TEST_HARNESS_MAIN

@@ -182,36 +182,6 @@ TEST(new_slot_remove_slot_and_slots)
 	vmpass_unload();
 }
 
-static const char * const bad_pci_params[] = {
-	"hide=0000:00:04.0", "hide=(0000:00:04.0", "hide=(0000:00:04.0)x",
-	"hide=()", "hide=(0000:00:04)", "hide=(0000:0g:04.0)", "hide=(10000:00:04.0)",
-	"hide=(0000:100:04.0)", "hide=(0000:00:20.0)", "hide=(0000:00:04.8)",
-	"hide=(0000:00:*.0)", "hide=(0000:00:04.**)", "hide=(00.04.0)", "hide=(:00:04.0)",
-	"hide=(0:0:0:4.0)", "guestdev=,", "guestdev=00:04.0,", "guestdev=00:04.0,,00:05.0",
-	"guestdev=PNP0A08", "guestdev=PNP0A08:", "guestdev=PNP0A08:0", "guestdev=PNP0A08-",
-	"guestdev=PNP0A08-04", "guestdev=PNP0A08-04.8", "guestdev=PNP0A08-20.0",
-	"guestdev=PNP0A08-04.0-", "guestdev=PNP0A08XX-04.0", "guestdev=PNP0A08:123456789-04.0",
-	"guestdev=-04.0", "guestdev=(0000:00:04.0)", "guestdev=0000:00:04",
-};
-
-TEST(bad_names_fail_the_load_and_claim_nothing)
-{
-	unsigned int i;
-
-	ASSERT_EQ(0, setup(NULL));
-	vmpass_unload();
-	for (i = 0; i < ARRAY_SIZE(bad_pci_params); i++) {
-		EXPECT_EQ(-EINVAL, vmpass_load(bad_pci_params[i])) TH_LOG("%s", bad_pci_params[i]);
-		EXPECT_FALSE(proc_modules_has("vmpass")) TH_LOG("%s", bad_pci_params[i]);
-		EXPECT_TRUE(bound_to(NIC_A, "e1000") && bound_to(NIC_B, "e1000"))
-			TH_LOG("%s", bad_pci_params[i]);
-		if (proc_modules_has("vmpass"))
-			vmpass_unload();
-	}
-	EXPECT_TRUE(command_output_has("dmesg",
-				       "vmpass: hide=: bad entry '(0000:00:20.0)' at column 10"));
-}
-
 TEST(dev_vmpass_lists_claimed_devices)
 {
 	struct vmpass_pci_dev devs[4];

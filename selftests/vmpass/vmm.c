@@ -22,18 +22,6 @@
 #define MINIVMM		"build/tools/minivmm"
 #define ECHO_GUEST	"build/tools/guests/echo.bin"
 
-static int ctl_open(void)
-{
-	return open("/dev/vmpass", O_RDWR | O_CLOEXEC);
-}
-
-static int attach_index(int ctl, unsigned int index)
-{
-	struct vmpass_attach at = { .index = index };
-
-	return ioctl(ctl, VMPASS_ATTACH_PORT, &at);
-}
-
 /* Start minivmm on @ports and wait until the guest has raised DTR on each. */
 static pid_t vmm_start(const unsigned int *iobase, unsigned int n)
 {

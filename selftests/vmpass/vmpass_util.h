@@ -7,11 +7,13 @@
 #define VMPASS_SELFTEST_UTIL_H
 
 #include <errno.h>
+#include <linux/vmpass.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -178,6 +180,42 @@ static inline int tty_open_raw(const char *path)
 	tcsetattr(fd, TCSANOW, &t);
 	tcflush(fd, TCIOFLUSH);
 	return fd;
+}
+
+/* Read the kernel log written since @fd was opened (at its end). */
+static inline bool kmsg_has(int fd, const char *needle)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t r;
+
+	while ((r = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		rec[r] = 0;
+		if (strstr(rec, needle))
+			found = true;
+	}
+	return found;
+}
+
+static inline int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static inline int ctl_open(void)
+{
+	return open("/dev/vmpass", O_RDWR | O_CLOEXEC);
+}
+
+static inline int attach_index(int ctl, unsigned int index)
+{
+	struct vmpass_attach at = { .index = index };
+
+	return ioctl(ctl, VMPASS_ATTACH_PORT, &at);
 }
 
 #endif /* VMPASS_SELFTEST_UTIL_H */

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stress test: for STRESS_SECONDS (default 60), threads hammer every
+ * interface of vmpass at once, while lossless streams run alongside:
+ *
+ *   streams   ports 0 and 1: a userspace "guest" on the port fd and a host
+ *             end on /dev/ttyVCOMn move numbered, checksummed records both
+ *             ways; every record must arrive, in order, intact;
+ *   registers random offsets, values and string lengths on ports 2..7,
+ *             with irqfds set now and then (attach, access, detach);
+ *   tty       opens, closes, writes, termios, TIOCMSET and break on the
+ *             ttys of ports 2..7;
+ *   remap     TIOCSSERIAL to random identities on ports 2..7 (refused
+ *             while attached or clashing, as documented);
+ *   pci       new_slot/remove_slot cycles on the NIC at 00:05.0, if any;
+ *   module    rmmod attempts while all that runs (refused: busy), and every
+ *             few seconds a real rmmod/insmod cycle: the workers finish their
+ *             current round, the module goes and comes back, they go on.
+ *
+ * Any errno outside what the design documents, a lost or damaged record,
+ * or a splat in the kernel log (scripts/vm-run) fails the test. The
+ * counters are printed at the end.
+ */
+#include <linux/serial.h>
+#include <linux/serial_reg.h>
+#include <linux/vmpass.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "vmpass_util.h"
+
+#define STRESS_PARAMS	"nr_ports=8 io=0x3f8,0x2f8,0x3e8,0x2e8,0x3e0,0x2e0,0x3a0,0x2a0 " \
+			"irq=4,3,5,7,10,11,12,15"
+#define NR_PORTS	8
+#define NR_STREAMS	2
+#define STREAM_BYTES	(8 * 1024)
+#define RECORD_SIZE	16
+#define UART_FIFO_BYTES	16
+#define UART_NR_REGS	(UART_SCR + 1)
+#define STRESS_NIC	"0000:00:05.0"
+#define PCI_DRV		"/sys/bus/pci/drivers/vmpass/"
+
+static struct {
+	pthread_rwlock_t quiesce;	/* workers read-hold it for one round */
+	atomic_bool stop;
+	atomic_ulong reg_ops, tty_ops, remaps, remaps_refused, attaches;
+	atomic_ulong pci_cycles, rmmod_refused, module_cycles;
+	atomic_ulong records, bytes_verified, stream_rounds;
+	atomic_ulong unexpected;	/* failures: each also printed */
+} st;
+
+static void unexpected(const char *what, int err)
+{
+	atomic_fetch_add(&st.unexpected, 1);
+	fprintf(stderr, "# stress: unexpected: %s: %s\n", what, strerror(err));
+}
+
+static unsigned int rnd(unsigned int *seed, unsigned int n)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return (*seed >> 8) % n;
+}
+
+/* Is the module (or its devices) gone for a module cycle? Not a failure. */
+static bool module_gone(int err)
+{
+	return err == ENOENT || err == ENODEV || err == ENXIO;
+}
+
+/* The records of one direction of a stream. */
+struct record_stream {
+	unsigned int port, dir, seq;
+	size_t done;			/* bytes produced or checked */
+	u_int8_t rec[RECORD_SIZE];
+	unsigned int fill;		/* bytes of @rec received so far */
+};
+
+static u_int32_t fnv1a(const u_int8_t *p, size_t n)
+{
+	u_int32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+/* Record N of a stream: "VM" port dir, seq, 6 payload bytes, checksum. */
+static void record_make(const struct record_stream *s, unsigned int seq, u_int8_t *rec)
+{
+	u_int32_t sum;
+	unsigned int i;
+
+	rec[0] = 'V';
+	rec[1] = 'M';
+	rec[2] = s->port;
+	rec[3] = s->dir;
+	memcpy(rec + 4, &seq, 4);
+	for (i = 0; i < 4; i++)
+		rec[8 + i] = (seq * 31 + i * 7 + s->port) & 0xff;
+	sum = fnv1a(rec, 12);
+	memcpy(rec + 12, &sum, 4);
+}
+
+/* The next byte to send. */
+static u_int8_t stream_next(struct record_stream *s)
+{
+	if (s->done % RECORD_SIZE == 0)
+		record_make(s, s->seq++, s->rec);
+	return s->rec[s->done++ % RECORD_SIZE];
+}
+
+/* Check one received byte; false on a lost, reordered or damaged record. */
+static bool stream_check(struct record_stream *s, u_int8_t b)
+{
+	u_int8_t want[RECORD_SIZE];
+
+	s->rec[s->fill++] = b;
+	s->done++;
+	if (s->fill < RECORD_SIZE)
+		return true;
+	s->fill = 0;
+	record_make(s, s->seq, want);
+	if (memcmp(want, s->rec, RECORD_SIZE))
+		return false;
+	s->seq++;
+	atomic_fetch_add(&st.records, 1);
+	return true;
+}
+
+static int reg_rd(int fd, unsigned int reg)
+{
+	u_int8_t v;
+
+	return pread(fd, &v, 1, reg) == 1 ? v : -1;
+}
+
+static int reg_wr(int fd, unsigned int reg, u_int8_t v)
+{
+	return pwrite(fd, &v, 1, reg) == 1 ? 0 : -1;
+}
+
+/*
+ * One round of a stream: attach the port, open its tty, move
+ * STREAM_BYTES each way at once, verify, close. Returns false on loss.
+ */
+static bool stream_round(int ctl, unsigned int port)
+{
+	struct record_stream g_tx = { .port = port, .dir = 0 }, h_rx = { .port = port, .dir = 0 };
+	struct record_stream h_tx = { .port = port, .dir = 1 }, g_rx = { .port = port, .dir = 1 };
+	struct vmpass_attach at = { .index = port };
+	u_int8_t buf[UART_FIFO_BYTES], hb[512];
+	time_t deadline = time(NULL) + 60;
+	char tty[32];
+	int fd, tfd, i, n, lsr;
+	bool ok = true;
+
+	fd = ioctl(ctl, VMPASS_ATTACH_PORT, &at);
+	if (fd < 0) {
+		if (!module_gone(errno))
+			unexpected("stream attach", errno);
+		return true;
+	}
+	snprintf(tty, sizeof(tty), "/dev/ttyVCOM%u", port);
+	tfd = tty_open_raw(tty);
+	if (tfd < 0) {
+		unexpected("stream tty open", errno);
+		close(fd);
+		return true;
+	}
+	fcntl(tfd, F_SETFL, O_NONBLOCK);
+	reg_wr(fd, UART_LCR, UART_LCR_WLEN8);
+	reg_wr(fd, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
+	reg_wr(fd, UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
+
+	while (ok && (g_tx.done < STREAM_BYTES || h_rx.done < STREAM_BYTES ||
+		      h_tx.done < STREAM_BYTES || g_rx.done < STREAM_BYTES)) {
+		if (time(NULL) > deadline) {
+			fprintf(stderr, "# stress: port %u stalled: %zu/%zu/%zu/%zu\n", port,
+				g_tx.done, h_rx.done, h_tx.done, g_rx.done);
+			ok = false;
+			break;
+		}
+		lsr = reg_rd(fd, UART_LSR);
+		if (lsr < 0) {
+			unexpected("stream LSR read", errno);
+			break;
+		}
+		/* The guest: a FIFO-full burst when THRE, bytes while DR. */
+		if ((lsr & UART_LSR_THRE) && g_tx.done < STREAM_BYTES) {
+			for (n = 0; n < UART_FIFO_BYTES && g_tx.done < STREAM_BYTES; n++)
+				buf[n] = stream_next(&g_tx);
+			if (pwrite(fd, buf, n, UART_TX) != n)
+				unexpected("stream THR write", errno);
+		}
+		for (i = 0; i < 64 && (lsr & UART_LSR_DR); i++) {
+			n = reg_rd(fd, UART_RX);
+			ok &= stream_check(&g_rx, n);
+			lsr = reg_rd(fd, UART_LSR);
+			if (lsr & (UART_LSR_OE | UART_LSR_BI | UART_LSR_FE | UART_LSR_PE)) {
+				fprintf(stderr, "# stress: port %u LSR error %#x\n", port, lsr);
+				ok = false;
+			}
+		}
+		/* The host. */
+		n = read(tfd, hb, sizeof(hb));
+		for (i = 0; i < n; i++)
+			ok &= stream_check(&h_rx, hb[i]);
+		if (h_tx.done < STREAM_BYTES) {
+			size_t want = STREAM_BYTES - h_tx.done;
+			struct record_stream save = h_tx;
+
+			if (want > sizeof(hb))
+				want = sizeof(hb);
+			for (i = 0; i < (int)want; i++)
+				hb[i] = stream_next(&h_tx);
+			n = write(tfd, hb, want);
+			/* Take back what the tty did not accept. */
+			if (n < (int)want) {
+				h_tx = save;
+				for (i = 0; i < (n > 0 ? n : 0); i++)
+					stream_next(&h_tx);
+			}
+		}
+	}
+	if (!ok)
+		fprintf(stderr, "# stress: port %u lost or damaged a record (seq %u/%u)\n",
+			port, h_rx.seq, g_rx.seq);
+	else
+		atomic_fetch_add(&st.bytes_verified, h_rx.done + g_rx.done);
+	close(tfd);
+	close(fd);
+	atomic_fetch_add(&st.stream_rounds, 1);
+	return ok;
+}
+
+static int open_ctl_or_wait(void)
+{
+	int ctl = ctl_open();
+
+	if (ctl < 0) {
+		if (!module_gone(errno))
+			unexpected("open /dev/vmpass", errno);
+		usleep(10000);
+	}
+	return ctl;
+}
+
+static void *stream_worker(void *arg)
+{
+	unsigned int port = (unsigned long)arg;
+	bool ok = true;
+	int ctl;
+
+	while (!st.stop && ok) {
+		pthread_rwlock_rdlock(&st.quiesce);
+		ctl = open_ctl_or_wait();
+		if (ctl >= 0) {
+			ok = stream_round(ctl, port);
+			close(ctl);
+		}
+		pthread_rwlock_unlock(&st.quiesce);
+	}
+	if (!ok)
+		atomic_fetch_add(&st.unexpected, 1);
+	return NULL;
+}
+
+static void register_round(int ctl, unsigned int *seed)
+{
+	struct vmpass_attach at = { .index = NR_STREAMS + rnd(seed, NR_PORTS - NR_STREAMS) };
+	struct vmpass_irqfd irq = { .fd = -1, .resample_fd = -1 };
+	u_int8_t buf[64];
+	int fd, i, n, efd = -1;
+
+	fd = ioctl(ctl, VMPASS_ATTACH_PORT, &at);
+	if (fd < 0) {
+		if (!module_gone(errno))
+			unexpected("register attach", errno);
+		return;
+	}
+	atomic_fetch_add(&st.attaches, 1);
+	if (rnd(seed, 4) == 0) {
+		efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		irq.fd = efd;
+		if (ioctl(fd, VMPASS_PORT_SET_IRQFD, &irq))
+			unexpected("SET_IRQFD", errno);
+	}
+	for (i = 0; i < 200; i++) {
+		unsigned int reg = rnd(seed, UART_NR_REGS);
+
+		n = 1 + (rnd(seed, 4) ? 0 : rnd(seed, sizeof(buf)));
+		for (int j = 0; j < n; j++)
+			buf[j] = rnd(seed, 256);
+		/* Keep the loopback bit and the FIFO clears coming and going. */
+		if (rnd(seed, 2) ? pwrite(fd, buf, n, reg) != n : pread(fd, buf, n, reg) != n)
+			unexpected("register access", errno);
+	}
+	atomic_fetch_add(&st.reg_ops, 200);
+	close(fd);
+	if (efd >= 0)
+		close(efd);
+}
+
+static void *register_worker(void *arg)
+{
+	unsigned int seed = (unsigned long)arg;
+	int ctl;
+
+	while (!st.stop) {
+		pthread_rwlock_rdlock(&st.quiesce);
+		ctl = open_ctl_or_wait();
+		if (ctl >= 0) {
+			register_round(ctl, &seed);
+			close(ctl);
+		}
+		pthread_rwlock_unlock(&st.quiesce);
+	}
+	return NULL;
+}
+
+static void tty_round(unsigned int *seed)
+{
+	static const speed_t speeds[] = { B300, B2400, B9600, B38400, B115200 };
+	unsigned int port = NR_STREAMS + rnd(seed, NR_PORTS - NR_STREAMS);
+	struct termios t;
+	char tty[32], junk[256];
+	int fd, bits;
+
+	snprintf(tty, sizeof(tty), "/dev/ttyVCOM%u", port);
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (!module_gone(errno))
+			unexpected("tty open", errno);
+		return;
+	}
+	memset(junk, rnd(seed, 256), sizeof(junk));
+	if (write(fd, junk, rnd(seed, sizeof(junk))) < 0 && errno != EAGAIN)
+		unexpected("tty write", errno);
+	if (!tcgetattr(fd, &t)) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, speeds[rnd(seed, ARRAY_SIZE(speeds))]);
+		t.c_cflag &= ~(CSIZE | PARENB | PARODD | CSTOPB);
+		t.c_cflag |= (rnd(seed, 2) ? CS7 : CS8) | (rnd(seed, 2) ? PARENB : 0) |
+			     (rnd(seed, 2) ? CSTOPB : 0) | CLOCAL;
+		if (tcsetattr(fd, TCSANOW, &t))
+			unexpected("tcsetattr", errno);
+	}
+	bits = rnd(seed, 2) ? TIOCM_DTR | TIOCM_RTS : 0;
+	if (ioctl(fd, TIOCMSET, &bits))
+		unexpected("TIOCMSET", errno);
+	if (rnd(seed, 4) == 0 && (ioctl(fd, TIOCSBRK) || ioctl(fd, TIOCCBRK)))
+		unexpected("break", errno);
+	while (read(fd, junk, sizeof(junk)) > 0)
+		;
+	tcflush(fd, TCIOFLUSH);
+	close(fd);
+	atomic_fetch_add(&st.tty_ops, 1);
+}
+
+static void remap_round(unsigned int *seed)
+{
+	static const unsigned int bases[] = { 0x3e8, 0x2e8, 0x3e0, 0x2e0, 0x3a0, 0x2a0,
+					      0x220, 0x228, 0x230, 0x238 };
+	static const int irqs[] = { 5, 7, 9, 10, 11, 12, 14, 15 };
+	unsigned int port = NR_STREAMS + rnd(seed, NR_PORTS - NR_STREAMS);
+	struct serial_struct ss;
+	char tty[32];
+	int fd;
+
+	snprintf(tty, sizeof(tty), "/dev/ttyVCOM%u", port);
+	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (!module_gone(errno))
+			unexpected("remap open", errno);
+		return;
+	}
+	if (!ioctl(fd, TIOCGSERIAL, &ss)) {
+		ss.port = bases[rnd(seed, ARRAY_SIZE(bases))];
+		ss.irq = irqs[rnd(seed, ARRAY_SIZE(irqs))];
+		if (!ioctl(fd, TIOCSSERIAL, &ss))
+			atomic_fetch_add(&st.remaps, 1);
+		else if (errno == EBUSY || errno == EINVAL)	/* attached; clash */
+			atomic_fetch_add(&st.remaps_refused, 1);
+		else
+			unexpected("TIOCSSERIAL", errno);
+	}
+	close(fd);
+}
+
+static void *tty_worker(void *arg)
+{
+	unsigned int seed = (unsigned long)arg;
+
+	while (!st.stop) {
+		pthread_rwlock_rdlock(&st.quiesce);
+		tty_round(&seed);
+		if (rnd(&seed, 3) == 0)
+			remap_round(&seed);
+		pthread_rwlock_unlock(&st.quiesce);
+	}
+	return NULL;
+}
+
+static void *pci_worker(void *arg)
+{
+	int ret;
+
+	while (!st.stop) {
+		pthread_rwlock_rdlock(&st.quiesce);
+		ret = write_str(PCI_DRV "new_slot", STRESS_NIC);
+		if (!ret) {
+			ret = write_str(PCI_DRV "remove_slot", STRESS_NIC);
+			if (ret)
+				unexpected("remove_slot", -ret);
+			else
+				atomic_fetch_add(&st.pci_cycles, 1);
+		} else if (!module_gone(-ret)) {
+			unexpected("new_slot", -ret);
+		}
+		pthread_rwlock_unlock(&st.quiesce);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* rmmod while busy: refused. Every @period: a real rmmod/insmod cycle. */
+static void module_cycles(time_t end, int period)
+{
+	time_t next = time(NULL) + period;
+	int ret;
+
+	while (time(NULL) < end) {
+		usleep(200000);
+		ret = syscall(SYS_delete_module, "vmpass", O_NONBLOCK) ? -errno : 0;
+		if (ret == -EBUSY || ret == -EAGAIN || ret == -EWOULDBLOCK) {
+			atomic_fetch_add(&st.rmmod_refused, 1);
+		} else if (!ret) {
+			/* Caught it between rounds: it went cleanly; bring it back. */
+			if (vmpass_load(STRESS_PARAMS))
+				unexpected("insmod after a lucky rmmod", errno);
+			atomic_fetch_add(&st.module_cycles, 1);
+		} else {
+			unexpected("rmmod while busy", -ret);
+		}
+		if (time(NULL) < next)
+			continue;
+		pthread_rwlock_wrlock(&st.quiesce);
+		ret = vmpass_unload();
+		if (ret)
+			unexpected("rmmod when quiet", -ret);
+		ret = vmpass_load(STRESS_PARAMS);
+		if (ret)
+			unexpected("insmod", -ret);
+		atomic_fetch_add(&st.module_cycles, 1);
+		pthread_rwlock_unlock(&st.quiesce);
+		next = time(NULL) + period;
+	}
+}
+
+FIXTURE(stress) {
+	int unused;
+};
+
+FIXTURE_SETUP(stress)
+{
+	pthread_rwlockattr_t attr;
+
+	ASSERT_EQ(0, vmpass_reload(STRESS_PARAMS));
+	if (path_exists("/sys/bus/pci/devices/" STRESS_NIC))
+		system("modprobe e1000");
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st.quiesce, &attr);
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	vmpass_reload(getenv("VMPASS_MODPARAMS"));
+}
+
+TEST_F_TIMEOUT(stress, everything_at_once, 1800)
+{
+	const char *env = getenv("STRESS_SECONDS");
+	int seconds = env ? atoi(env) : 60;
+	bool pci = path_exists("/sys/bus/pci/devices/" STRESS_NIC);
+	pthread_t th[8];
+	int nth = 0, i;
+
+	for (i = 0; i < NR_STREAMS; i++)
+		pthread_create(&th[nth++], NULL, stream_worker, (void *)(unsigned long)i);
+	pthread_create(&th[nth++], NULL, register_worker, (void *)1UL);
+	pthread_create(&th[nth++], NULL, register_worker, (void *)2UL);
+	pthread_create(&th[nth++], NULL, tty_worker, (void *)3UL);
+	if (pci)
+		pthread_create(&th[nth++], NULL, pci_worker, NULL);
+
+	module_cycles(time(NULL) + seconds, seconds / 6 > 2 ? seconds / 6 : 2);
+	st.stop = true;
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+
+	printf("# stress: %d s: register accesses %lu (%lu attaches), tty rounds %lu, "
+	       "remaps %lu (+%lu refused), pci cycles %lu%s\n", seconds, st.reg_ops, st.attaches,
+	       st.tty_ops, st.remaps, st.remaps_refused, st.pci_cycles, pci ? "" : " (no NIC)");
+	printf("# stress: rmmod refused while busy %lu, rmmod/insmod cycles %lu\n",
+	       st.rmmod_refused, st.module_cycles);
+	printf("# stress: streams: %lu rounds, %lu records, %lu bytes verified, %lu unexpected\n",
+	       st.stream_rounds, st.records, st.bytes_verified, st.unexpected);
+	EXPECT_EQ(0, st.unexpected);
+	EXPECT_LT(0, st.bytes_verified);
+	EXPECT_LT(0, st.module_cycles);
+	EXPECT_LT(0, st.reg_ops);
+	if (pci)
+		EXPECT_LT(0, st.pci_cycles);
+}
+
+TEST_HARNESS_MAIN
