@@ -5,6 +5,7 @@
 # make KVER=6.1|6.12     build against that Debian kernel's headers
 # make KDIR=/path        build against any prepared kernel tree
 # make check             every test: static checks, unit tests, VM selftests
+# make check-debug       the VM selftests on a KASAN/lockdep/kmemleak kernel
 # make demo              boot a VM and show vmpass at work
 # make install           the module (for KDIR), vmpassctl, the uapi header,
 #                        udev rule, modprobe.d example, initramfs hooks
@@ -33,7 +34,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module modules test-modules tools clean check demo deps FORCE \
+.PHONY: all module modules test-modules tools clean check check-debug demo deps FORCE \
 	install dkms-install dkms-remove
 
 all: module tools
@@ -98,6 +99,11 @@ deps:
 
 check:
 	@$(TOP)/scripts/check
+
+# The VM selftests, KUnit and a kmemleak scan on the debug kernel (built
+# and cached by scripts/build-debug-kernel the first time, ~15-30 min).
+check-debug:
+	@CHECK_DEBUG=only $(TOP)/scripts/check
 
 demo:
 	@$(TOP)/scripts/demo

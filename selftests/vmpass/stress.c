@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <limits.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -48,11 +49,31 @@
 static struct {
 	pthread_rwlock_t quiesce;	/* workers read-hold it for one round */
 	atomic_bool stop;
-	atomic_ulong reg_ops, tty_ops, remaps, remaps_refused, attaches;
+	atomic_ulong reg_ops, tty_ops, remaps, remaps_refused, attaches, attach_busy;
 	atomic_ulong pci_cycles, rmmod_refused, module_cycles;
 	atomic_ulong records, bytes_verified, stream_rounds;
 	atomic_ulong unexpected;	/* failures: each also printed */
 } st;
+
+/* What each worker is doing, for the report if one of them hangs. */
+#define MAX_WORKERS	8
+static struct {
+	pid_t tid;
+	const char *name;
+	const char *volatile stage;
+} workers[MAX_WORKERS];
+static atomic_int nr_workers;
+static __thread int me;
+
+static void worker_register(const char *name)
+{
+	me = atomic_fetch_add(&nr_workers, 1);
+	workers[me].tid = gettid();
+	workers[me].name = name;
+	workers[me].stage = "start";
+}
+
+#define STAGE(s)	(workers[me].stage = (s))
 
 static void unexpected(const char *what, int err)
 {
@@ -159,6 +180,7 @@ static bool stream_round(int ctl, unsigned int port)
 	int fd, tfd, i, n, lsr;
 	bool ok = true;
 
+	STAGE("stream attach");
 	fd = ioctl(ctl, VMPASS_ATTACH_PORT, &at);
 	if (fd < 0) {
 		if (!module_gone(errno))
@@ -166,6 +188,7 @@ static bool stream_round(int ctl, unsigned int port)
 		return true;
 	}
 	snprintf(tty, sizeof(tty), "/dev/ttyVCOM%u", port);
+	STAGE("stream tty open");
 	tfd = tty_open_raw(tty);
 	if (tfd < 0) {
 		unexpected("stream tty open", errno);
@@ -177,6 +200,7 @@ static bool stream_round(int ctl, unsigned int port)
 	reg_wr(fd, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
 	reg_wr(fd, UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
 
+	STAGE("stream transfer");
 	while (ok && (g_tx.done < STREAM_BYTES || h_rx.done < STREAM_BYTES ||
 		      h_tx.done < STREAM_BYTES || g_rx.done < STREAM_BYTES)) {
 		if (time(NULL) > deadline) {
@@ -232,8 +256,11 @@ static bool stream_round(int ctl, unsigned int port)
 			port, h_rx.seq, g_rx.seq);
 	else
 		atomic_fetch_add(&st.bytes_verified, h_rx.done + g_rx.done);
+	STAGE("stream tty close");
 	close(tfd);
+	STAGE("stream detach");
 	close(fd);
+	STAGE("stream done");
 	atomic_fetch_add(&st.stream_rounds, 1);
 	return ok;
 }
@@ -256,7 +283,9 @@ static void *stream_worker(void *arg)
 	bool ok = true;
 	int ctl;
 
+	worker_register("stream");
 	while (!st.stop && ok) {
+		STAGE("waiting for a module cycle");
 		pthread_rwlock_rdlock(&st.quiesce);
 		ctl = open_ctl_or_wait();
 		if (ctl >= 0) {
@@ -277,9 +306,13 @@ static void register_round(int ctl, unsigned int *seed)
 	u_int8_t buf[64];
 	int fd, i, n, efd = -1;
 
+	STAGE("register attach");
 	fd = ioctl(ctl, VMPASS_ATTACH_PORT, &at);
 	if (fd < 0) {
-		if (!module_gone(errno))
+		/* The other register worker has it: one attacher per port. */
+		if (errno == EBUSY)
+			atomic_fetch_add(&st.attach_busy, 1);
+		else if (!module_gone(errno))
 			unexpected("register attach", errno);
 		return;
 	}
@@ -290,6 +323,7 @@ static void register_round(int ctl, unsigned int *seed)
 		if (ioctl(fd, VMPASS_PORT_SET_IRQFD, &irq))
 			unexpected("SET_IRQFD", errno);
 	}
+	STAGE("register accesses");
 	for (i = 0; i < 200; i++) {
 		unsigned int reg = rnd(seed, UART_NR_REGS);
 
@@ -301,6 +335,7 @@ static void register_round(int ctl, unsigned int *seed)
 			unexpected("register access", errno);
 	}
 	atomic_fetch_add(&st.reg_ops, 200);
+	STAGE("register detach");
 	close(fd);
 	if (efd >= 0)
 		close(efd);
@@ -311,7 +346,9 @@ static void *register_worker(void *arg)
 	unsigned int seed = (unsigned long)arg;
 	int ctl;
 
+	worker_register("registers");
 	while (!st.stop) {
+		STAGE("waiting for a module cycle");
 		pthread_rwlock_rdlock(&st.quiesce);
 		ctl = open_ctl_or_wait();
 		if (ctl >= 0) {
@@ -332,12 +369,14 @@ static void tty_round(unsigned int *seed)
 	int fd, bits;
 
 	snprintf(tty, sizeof(tty), "/dev/ttyVCOM%u", port);
+	STAGE("tty open");
 	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (!module_gone(errno))
 			unexpected("tty open", errno);
 		return;
 	}
+	STAGE("tty write, termios, modem lines, break");
 	memset(junk, rnd(seed, 256), sizeof(junk));
 	if (write(fd, junk, rnd(seed, sizeof(junk))) < 0 && errno != EAGAIN)
 		unexpected("tty write", errno);
@@ -347,17 +386,27 @@ static void tty_round(unsigned int *seed)
 		t.c_cflag &= ~(CSIZE | PARENB | PARODD | CSTOPB);
 		t.c_cflag |= (rnd(seed, 2) ? CS7 : CS8) | (rnd(seed, 2) ? PARENB : 0) |
 			     (rnd(seed, 2) ? CSTOPB : 0) | CLOCAL;
-		if (tcsetattr(fd, TCSANOW, &t))
+		if (tcsetattr(fd, TCSANOW, &t)) {
+			fprintf(stderr, "# stress: %s cflag %#o\n", tty, t.c_cflag);
 			unexpected("tcsetattr", errno);
+		}
 	}
 	bits = rnd(seed, 2) ? TIOCM_DTR | TIOCM_RTS : 0;
 	if (ioctl(fd, TIOCMSET, &bits))
 		unexpected("TIOCMSET", errno);
-	if (rnd(seed, 4) == 0 && (ioctl(fd, TIOCSBRK) || ioctl(fd, TIOCCBRK)))
-		unexpected("break", errno);
+	/*
+	 * A break waits for pending output to go, and with no guest attached
+	 * nothing drains it (vmpass is lossless): flush it first.
+	 */
+	if (rnd(seed, 4) == 0) {
+		tcflush(fd, TCOFLUSH);
+		if (ioctl(fd, TIOCSBRK) || ioctl(fd, TIOCCBRK))
+			unexpected("break", errno);
+	}
 	while (read(fd, junk, sizeof(junk)) > 0)
 		;
 	tcflush(fd, TCIOFLUSH);
+	STAGE("tty close");
 	close(fd);
 	atomic_fetch_add(&st.tty_ops, 1);
 }
@@ -379,6 +428,7 @@ static void remap_round(unsigned int *seed)
 			unexpected("remap open", errno);
 		return;
 	}
+	STAGE("remap");
 	if (!ioctl(fd, TIOCGSERIAL, &ss)) {
 		ss.port = bases[rnd(seed, ARRAY_SIZE(bases))];
 		ss.irq = irqs[rnd(seed, ARRAY_SIZE(irqs))];
@@ -396,7 +446,9 @@ static void *tty_worker(void *arg)
 {
 	unsigned int seed = (unsigned long)arg;
 
+	worker_register("tty");
 	while (!st.stop) {
+		STAGE("waiting for a module cycle");
 		pthread_rwlock_rdlock(&st.quiesce);
 		tty_round(&seed);
 		if (rnd(&seed, 3) == 0)
@@ -410,10 +462,14 @@ static void *pci_worker(void *arg)
 {
 	int ret;
 
+	worker_register("pci");
 	while (!st.stop) {
+		STAGE("waiting for a module cycle");
 		pthread_rwlock_rdlock(&st.quiesce);
+		STAGE("new_slot");
 		ret = write_str(PCI_DRV "new_slot", STRESS_NIC);
 		if (!ret) {
+			STAGE("remove_slot");
 			ret = write_str(PCI_DRV "remove_slot", STRESS_NIC);
 			if (ret)
 				unexpected("remove_slot", -ret);
@@ -434,14 +490,17 @@ static void module_cycles(time_t end, int period)
 	time_t next = time(NULL) + period;
 	int ret;
 
+	worker_register("module");
 	while (time(NULL) < end) {
 		usleep(200000);
+		STAGE("rmmod while busy");
 		ret = syscall(SYS_delete_module, "vmpass", O_NONBLOCK) ? -errno : 0;
 		if (ret == -EBUSY || ret == -EAGAIN || ret == -EWOULDBLOCK) {
 			atomic_fetch_add(&st.rmmod_refused, 1);
 		} else if (!ret) {
 			/* Caught it between rounds: it went cleanly; bring it back. */
-			if (vmpass_load(STRESS_PARAMS))
+			STAGE("insmod after a lucky rmmod");
+		if (vmpass_load(STRESS_PARAMS))
 				unexpected("insmod after a lucky rmmod", errno);
 			atomic_fetch_add(&st.module_cycles, 1);
 		} else {
@@ -449,10 +508,13 @@ static void module_cycles(time_t end, int period)
 		}
 		if (time(NULL) < next)
 			continue;
+		STAGE("waiting for the workers to pause");
 		pthread_rwlock_wrlock(&st.quiesce);
+		STAGE("rmmod");
 		ret = vmpass_unload();
 		if (ret)
 			unexpected("rmmod when quiet", -ret);
+		STAGE("insmod");
 		ret = vmpass_load(STRESS_PARAMS);
 		if (ret)
 			unexpected("insmod", -ret);
@@ -460,6 +522,40 @@ static void module_cycles(time_t end, int period)
 		pthread_rwlock_unlock(&st.quiesce);
 		next = time(NULL) + period;
 	}
+}
+
+/* A worker did not finish: say where each is, in userspace and kernel. */
+static void report_hang(void)
+{
+	char path[64], line[256];
+	int i;
+
+	for (i = 0; i < nr_workers; i++) {
+		FILE *f;
+
+		printf("# stress: worker %d (%s, tid %d) at: %s\n", i, workers[i].name,
+		       workers[i].tid, workers[i].stage);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", workers[i].tid);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			printf("#     %s", line);
+		if (f)
+			fclose(f);
+	}
+	/* Blocked tasks, into the kernel log. */
+	write_str("/proc/sysrq-trigger", "w");
+}
+
+static time_t watchdog_deadline;
+
+static void *watchdog(void *arg)
+{
+	while (time(NULL) < watchdog_deadline)
+		sleep(1);
+	report_hang();
+	printf("# stress: still running 150 s after its end: hung\n");
+	fflush(stdout);
+	_exit(1);
 }
 
 FIXTURE(stress) {
@@ -488,7 +584,7 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1800)
 	const char *env = getenv("STRESS_SECONDS");
 	int seconds = env ? atoi(env) : 60;
 	bool pci = path_exists("/sys/bus/pci/devices/" STRESS_NIC);
-	pthread_t th[8];
+	pthread_t th[8], wd;
 	int nth = 0, i;
 
 	for (i = 0; i < NR_STREAMS; i++)
@@ -498,11 +594,15 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1800)
 	pthread_create(&th[nth++], NULL, tty_worker, (void *)3UL);
 	if (pci)
 		pthread_create(&th[nth++], NULL, pci_worker, NULL);
+	watchdog_deadline = time(NULL) + seconds + 150;
+	pthread_create(&wd, NULL, watchdog, NULL);
+	pthread_detach(wd);
 
 	module_cycles(time(NULL) + seconds, seconds / 6 > 2 ? seconds / 6 : 2);
 	st.stop = true;
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
+	watchdog_deadline = LONG_MAX;
 
 	printf("# stress: %d s: register accesses %lu (%lu attaches), tty rounds %lu, "
 	       "remaps %lu (+%lu refused), pci cycles %lu%s\n", seconds, st.reg_ops, st.attaches,
@@ -511,6 +611,8 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1800)
 	       st.rmmod_refused, st.module_cycles);
 	printf("# stress: streams: %lu rounds, %lu records, %lu bytes verified, %lu unexpected\n",
 	       st.stream_rounds, st.records, st.bytes_verified, st.unexpected);
+	if (st.unexpected)
+		system("dmesg | grep -v 'overlaps\\|is shared' | tail -n 20 | sed 's/^/# /'");
 	EXPECT_EQ(0, st.unexpected);
 	EXPECT_LT(0, st.bytes_verified);
 	EXPECT_LT(0, st.module_cycles);

@@ -14,7 +14,13 @@
 
 static void devpath_good_desc(const struct devpath_good_case *c, char *desc)
 {
+	char *p;
+
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s \"%s\"", c->hide ? "hide" : "guestdev", c->s);
+	/* One line per result in KTAP: whitespace shows as blanks. */
+	for (p = desc; *p; p++)
+		if (isspace(*p))
+			*p = ' ';
 }
 
 static void devpath_bad_desc(const struct devpath_bad_case *c, char *desc)
