@@ -8,7 +8,8 @@
 # make check-debug       the VM selftests on a KASAN/lockdep/kmemleak kernel
 # make demo              boot a VM and show vmpass at work
 # make install           the module (for KDIR), vmpassctl, the uapi header,
-#                        udev rule, modprobe.d example, initramfs hooks
+#                        and install-hooks: udev rule, modprobe.d example,
+#                        initramfs-tools and dracut hooks
 # make dkms-install      register with DKMS and build for every kernel that
 #                        has headers; make dkms-remove undoes it
 #
@@ -35,7 +36,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all module modules test-modules tools clean check check-debug demo deps FORCE \
-	install dkms-install dkms-remove
+	install install-hooks dkms-install dkms-remove
 
 all: module tools
 
@@ -61,12 +62,18 @@ install: module
 	install -D -m 644 $(TOP)/Documentation/vmpass/vmpassctl.1 \
 		$(DESTDIR)$(PREFIX)/share/man/man1/vmpassctl.1
 	install -D -m 644 $(TOP)/include/uapi/linux/vmpass.h $(DESTDIR)$(PREFIX)/include/linux/vmpass.h
+	$(MAKE) -C $(TOP) install-hooks
+
+# The system files around the module (also for a DKMS install).
+install-hooks:
 	install -D -m 644 $(TOP)/packaging/udev/60-vmpass.rules \
 		$(DESTDIR)/etc/udev/rules.d/60-vmpass.rules
 	install -D -m 644 $(TOP)/packaging/modprobe.d/vmpass.conf.example \
 		$(DESTDIR)/etc/modprobe.d/vmpass.conf.example
-	install -D -m 755 $(TOP)/packaging/initramfs-tools/vmpass \
+	install -D -m 755 $(TOP)/packaging/initramfs-tools/hooks/vmpass \
 		$(DESTDIR)/etc/initramfs-tools/hooks/vmpass
+	install -D -m 755 $(TOP)/packaging/initramfs-tools/scripts/init-top/load_vmpass \
+		$(DESTDIR)/etc/initramfs-tools/scripts/init-top/load_vmpass
 	install -D -m 755 $(TOP)/packaging/dracut/90vmpass/module-setup.sh \
 		$(DESTDIR)/usr/lib/dracut/modules.d/90vmpass/module-setup.sh
 	install -D -m 755 $(TOP)/packaging/dracut/90vmpass/vmpass-load.sh \

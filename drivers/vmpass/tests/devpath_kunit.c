@@ -7,6 +7,7 @@
  * The parsers are compiled into this test module from their source file.
  */
 #include <kunit/test.h>
+#include <linux/ctype.h>
 #include <linux/prandom.h>
 
 #include "../devpath.c"
