@@ -7,6 +7,7 @@
 # make check             every test: static checks, unit tests, VM selftests
 # make check-debug       the VM selftests on a KASAN/lockdep/kmemleak kernel
 # make demo              boot a VM and show vmpass at work
+# make bench             benchmarks in a VM, as ratios (bench/results.json)
 # make install           the module (for KDIR), vmpassctl, the uapi header,
 #                        and install-hooks: udev rule, modprobe.d example,
 #                        initramfs-tools and dracut hooks
@@ -36,7 +37,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all module modules test-modules tools clean check check-debug demo deps FORCE \
-	install install-hooks dkms-install dkms-remove
+	install install-hooks dkms-install dkms-remove bench
 
 all: module tools
 
@@ -114,3 +115,7 @@ check-debug:
 
 demo:
 	@$(TOP)/scripts/demo
+
+# Benchmarks (not part of check): ratios against the limits and a peer.
+bench:
+	@$(TOP)/bench/run

@@ -53,7 +53,11 @@ static void port_push_to_host(struct vmpass_port *port)
 		pushed++;
 	}
 	if (pushed)
+		port->flip_pending = true;
+	if (port->flip_pending && !port->in_rep) {
+		port->flip_pending = false;
 		tty_flip_buffer_push(&port->tport);
+	}
 }
 
 /* Returns true if bytes entered the RX FIFO. */
@@ -277,6 +281,7 @@ void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
 	bool rbr;
 
 	spin_lock_irqsave(&port->lock, flags);
+	port->in_rep = n > 1;
 	for (i = 0; i < n; i++) {
 		if (write) {
 			uart16550_write(&port->uart, reg, buf[i]);
@@ -287,6 +292,9 @@ void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
 			port_sync(port, rbr);
 		}
 	}
+	/* What the string put in the tty buffer goes up in one push. */
+	port->in_rep = false;
+	port_push_to_host(port);
 	spin_unlock_irqrestore(&port->lock, flags);
 }
 

@@ -17,7 +17,8 @@
 #include "vmm_dev.h"
 
 static unsigned int nr_ports = 4;
-vmpass_param_uint(nr_ports, 0444);
+module_param_cb(nr_ports, &vmpass_param_ops_uint, &nr_ports, 0444);
+__MODULE_PARM_TYPE(nr_ports, "uint");
 MODULE_PARM_DESC(nr_ports, "Number of COM ports, 0 to 128 (default: 4)");
 
 /* The PC's COM1-COM4. */
@@ -26,12 +27,26 @@ static const unsigned int pc_irq[] = { 4, 3, 4, 3 };
 
 static unsigned long io[VMPASS_MAX_PORTS];
 static unsigned int nr_io;
-vmpass_param_hw_array(io, ulong, ioport, &nr_io, 0444);
+static const struct kparam_array io_array = {
+	.max = ARRAY_SIZE(io), .num = &nr_io, .ops = &vmpass_param_ops_ulong,
+	.elemsize = sizeof(io[0]), .elem = io,
+};
+
+__module_param_call(MODULE_PARAM_PREFIX, io, &param_array_ops, (void *)&io_array, 0444, -1,
+		    KERNEL_PARAM_FL_HWPARAM | (hwparam_ioport & 0));
+__MODULE_PARM_TYPE(io, "array of ulong");
 MODULE_PARM_DESC(io, "I/O base of each COM port, 0 for none (default: 0x3f8,0x2f8,0x3e8,0x2e8)");
 
 static unsigned int irq[VMPASS_MAX_PORTS];
 static unsigned int nr_irq;
-vmpass_param_hw_array(irq, uint, irq, &nr_irq, 0444);
+static const struct kparam_array irq_array = {
+	.max = ARRAY_SIZE(irq), .num = &nr_irq, .ops = &vmpass_param_ops_uint,
+	.elemsize = sizeof(irq[0]), .elem = irq,
+};
+
+__module_param_call(MODULE_PARAM_PREFIX, irq, &param_array_ops, (void *)&irq_array, 0444, -1,
+		    KERNEL_PARAM_FL_HWPARAM | (hwparam_irq & 0));
+__MODULE_PARM_TYPE(irq, "array of uint");
 MODULE_PARM_DESC(irq, "IRQ of each COM port, 0 to 15 but not 2, 0 for none (default: 4,3,4,3)");
 
 /*

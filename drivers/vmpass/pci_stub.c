@@ -35,11 +35,17 @@
 #define PCISTUB_MAX_PARAM_NAMES	32
 
 static char hide[1024];
-vmpass_param_string(hide, hide, sizeof(hide), 0444);
+static const struct kparam_string hide_string = { sizeof(hide), hide };
+__module_param_call(MODULE_PARAM_PREFIX, hide, &vmpass_param_ops_string,
+		    (void *)&hide_string, 0444, -1, 0);
+__MODULE_PARM_TYPE(hide, "string");
 MODULE_PARM_DESC(hide, "PCI devices to claim, xen-pciback style: (dddd:bb:dd.f)(bb:dd.*)...");
 
 static char guestdev[1024];
-vmpass_param_string(guestdev, guestdev, sizeof(guestdev), 0444);
+static const struct kparam_string guestdev_string = { sizeof(guestdev), guestdev };
+__module_param_call(MODULE_PARAM_PREFIX, guestdev, &vmpass_param_ops_string,
+		    (void *)&guestdev_string, 0444, -1, 0);
+__MODULE_PARM_TYPE(guestdev, "string");
 MODULE_PARM_DESC(guestdev, "PCI devices to claim: BDFs and ACPI paths HID[:UID]-dd.f[-dd.f...], comma-separated");
 
 /**

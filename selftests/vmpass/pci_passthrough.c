@@ -97,7 +97,20 @@ static void expect_claimed(struct __test_metadata *_metadata,
 	expect_claimed(_metadata, _c, ARRAY_SIZE(_c));			\
 } while (0)
 
-TEST(one_of_two_identical_nics_by_bdf)
+/* No state of its own: a fixture for the longer timeout. */
+FIXTURE(pci) {
+	int unused;
+};
+
+FIXTURE_SETUP(pci)
+{
+}
+
+FIXTURE_TEARDOWN(pci)
+{
+}
+
+TEST_F_TIMEOUT(pci, one_of_two_identical_nics_by_bdf, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("hide=(0000:00:04.0)"));
 	EXPECT_CLAIMED(NIC_A);
@@ -107,7 +120,7 @@ TEST(one_of_two_identical_nics_by_bdf)
 	EXPECT_TRUE(bound_to(NIC_B, "e1000"));
 }
 
-TEST(one_of_two_identical_nics_by_acpi_path)
+TEST_F_TIMEOUT(pci, one_of_two_identical_nics_by_acpi_path, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("guestdev=PNP0A08:0-05.0"));
 	EXPECT_CLAIMED(NIC_B);
@@ -119,7 +132,7 @@ TEST(one_of_two_identical_nics_by_acpi_path)
 	EXPECT_TRUE(bound_to(NIC_B, "e1000"));
 }
 
-TEST(wildcards_and_domainless_bdfs)
+TEST_F_TIMEOUT(pci, wildcards_and_domainless_bdfs, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("hide=(0000:03:*.*)"));
 	EXPECT_CLAIMED(NIC_3HOP);
@@ -130,14 +143,14 @@ TEST(wildcards_and_domainless_bdfs)
 	vmpass_unload();
 }
 
-TEST(three_hop_path_and_a_nonzero_uid)
+TEST_F_TIMEOUT(pci, three_hop_path_and_a_nonzero_uid, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("guestdev=PNP0A08:0-07.0-00.0-01.0,PNP0A08:128-00.0-00.0"));
 	EXPECT_CLAIMED(NIC_3HOP, NIC_PXB);
 	vmpass_unload();
 }
 
-TEST(naming_a_bridge_claims_what_is_behind_it)
+TEST_F_TIMEOUT(pci, naming_a_bridge_claims_what_is_behind_it, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("guestdev=PNP0A08:0-06.0"));
 	EXPECT_CLAIMED(NIC_RP);
@@ -148,7 +161,7 @@ TEST(naming_a_bridge_claims_what_is_behind_it)
 	vmpass_unload();
 }
 
-TEST(a_name_that_matches_nothing_is_reported_not_refused)
+TEST_F_TIMEOUT(pci, a_name_that_matches_nothing_is_reported_not_refused, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("hide=(0000:00:0c.0) guestdev=PNP0A08:7-01.0"));
 	EXPECT_CLAIMED();
@@ -157,7 +170,7 @@ TEST(a_name_that_matches_nothing_is_reported_not_refused)
 	vmpass_unload();
 }
 
-TEST(new_slot_remove_slot_and_slots)
+TEST_F_TIMEOUT(pci, new_slot_remove_slot_and_slots, VMPASS_SLOW_TIMEOUT)
 {
 	char buf[512];
 
@@ -182,7 +195,7 @@ TEST(new_slot_remove_slot_and_slots)
 	vmpass_unload();
 }
 
-TEST(dev_vmpass_lists_claimed_devices)
+TEST_F_TIMEOUT(pci, dev_vmpass_lists_claimed_devices, VMPASS_SLOW_TIMEOUT)
 {
 	struct vmpass_pci_dev devs[4];
 	struct vmpass_pci_list list = { .count = 4, .devices = (unsigned long)devs };
@@ -213,7 +226,7 @@ TEST(dev_vmpass_lists_claimed_devices)
 	vmpass_unload();
 }
 
-TEST(bdf2path_and_path2bdf_round_trip)
+TEST_F_TIMEOUT(pci, bdf2path_and_path2bdf_round_trip, VMPASS_SLOW_TIMEOUT)
 {
 	EXPECT_EQ(0, system("selftests/vmpass/pci_roundtrip.sh"));
 	EXPECT_TRUE(command_output_has("scripts/bdf2path " NIC_3HOP, "PNP0A08:0-07.0-00.0-01.0"));
@@ -224,7 +237,7 @@ TEST(bdf2path_and_path2bdf_round_trip)
 }
 
 /* Open the device through VFIO as a VMM does: config space, BAR0, reset. */
-TEST(vfio_group_device_config_bar_reset)
+TEST_F_TIMEOUT(pci, vfio_group_device_config_bar_reset, VMPASS_SLOW_TIMEOUT)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	struct vfio_device_info info = { .argsz = sizeof(info) };
@@ -281,7 +294,7 @@ TEST(vfio_group_device_config_bar_reset)
 }
 
 /* The host's own QEMU, unmodified, realizes the device with vfio-pci. */
-TEST(unmodified_qemu_takes_the_device)
+TEST_F_TIMEOUT(pci, unmodified_qemu_takes_the_device, VMPASS_SLOW_TIMEOUT)
 {
 	ASSERT_EQ(0, setup("guestdev=PNP0A08:0-06.0-00.0"));
 	EXPECT_TRUE(command_output_has("selftests/vmpass/qemu_info_pci.sh " NIC_RP,
@@ -295,7 +308,7 @@ TEST(unmodified_qemu_takes_the_device)
  * boots a VM for it): vmpass, loaded before any NIC driver as from an
  * initramfs, holds the named NIC when e1000 comes.
  */
-TEST(boot_line_names_win_the_race)
+TEST_F_TIMEOUT(pci, boot_line_names_win_the_race, VMPASS_SLOW_TIMEOUT)
 {
 	if (!command_output_has("cat /proc/cmdline", "vmpass.guestdev=PNP0A08:0-04.0"))
 		SKIP(return, "needs vmpass.guestdev=PNP0A08:0-04.0 on the kernel command line");

@@ -19,6 +19,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+/*
+ * For tests that load modules, run scripts or move data: the harness's
+ * default of 30 s is too short on the debug kernel (KASAN, lockdep) under
+ * TCG.
+ */
+#define VMPASS_SLOW_TIMEOUT	600
+
 static inline const char *vmpass_ko(void)
 {
 	const char *ko = getenv("VMPASS_KO");

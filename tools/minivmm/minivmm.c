@@ -3,6 +3,7 @@
  * minivmm - a tiny KVM VMM that gives a real-mode guest vmpass COM ports.
  *
  *   minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin
+ *           [--arg N] [--mode out|outsb] [--null-io] [--irq-line] [--markers]
  *
  * One vCPU in real mode, 1 MiB of memory, KVM's in-kernel 8259s. The flat
  * binary GUEST.bin is loaded at 0x7c00 and started there. Each --port
@@ -21,12 +22,24 @@
  * written to 0xf4 ends the VMM with that exit status. SIGTERM and SIGINT
  * end it with status 0; so does --timeout. SIGUSR1 prints the vCPU's
  * registers and the 8259s' state on stderr, and goes on.
+ *
+ * For the benchmarks (bench/): --arg N and --mode put a dword N at 0x4fc
+ * and a word (0 for "out", 1 for "outsb") at 0x4f8 for the guest;
+ * --null-io answers the ports' I/O in minivmm itself, without vmpass (LSR
+ * reads THRE|TEMT, other reads 0, writes vanish): the bare cost of an
+ * exit; --irq-line injects each rising edge of a port's IRQ with
+ * KVM_IRQ_LINE from a VMM thread instead of KVM_IRQFD; --markers prints
+ * "marker NS" (CLOCK_MONOTONIC) on stdout for each write to port 0x80.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/kvm.h>
+#include <linux/serial_reg.h>
 #include <linux/vmpass.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +47,17 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define GUEST_MEM	0x100000
 #define GUEST_LOAD	0x7c00
 #define GUEST_STACK	0x7000
 #define GUEST_CONFIG	0x500
-#define MAX_PORTS	16
+#define MAX_PORTS	64	/* the table at 0x500 ends at 0x601 */
+#define GUEST_ARG	0x4fc
+#define GUEST_MODE	0x4f8
+#define MARKER_PORT	0x80
 #define DEBUG_CONSOLE	0xe9
 #define DEBUG_EXIT	0xf4
 
@@ -55,6 +72,12 @@ struct vmm_port {
 static struct vmm_port ports[MAX_PORTS];
 static unsigned int nr_ports;
 static int edge_only;
+static int null_io;
+static int irq_line;
+static int markers;
+static unsigned int guest_arg;
+static unsigned int guest_mode;
+static int vm_fd;
 
 static void die(const char *what)
 {
@@ -138,10 +161,51 @@ static void port_wire_irq(int vm, struct vmm_port *p)
 		irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
 		irqfd.resamplefd = p->resamplefd;
 	}
+	if (irq_line) {
+		/* The edges come to irq_line_thread(), not to KVM. */
+		req.flags = 0;
+		req.resample_fd = -1;
+	}
 	if (ioctl(p->fd, VMPASS_PORT_SET_IRQFD, &req))
 		die("VMPASS_PORT_SET_IRQFD");
-	if (ioctl(vm, KVM_IRQFD, &irqfd))
+	if (!irq_line && ioctl(vm, KVM_IRQFD, &irqfd))
 		die("KVM_IRQFD");
+}
+
+/* --irq-line: each rising edge of a port's IRQ, injected from userspace. */
+static void *irq_line_thread(void *arg)
+{
+	struct pollfd pfd[MAX_PORTS];
+	unsigned int i;
+	__u64 count;
+
+	(void)arg;
+	for (i = 0; i < nr_ports; i++) {
+		pfd[i].fd = ports[i].irqfd;
+		pfd[i].events = POLLIN;
+	}
+	for (;;) {
+		if (poll(pfd, nr_ports, -1) < 0)
+			continue;
+		for (i = 0; i < nr_ports; i++) {
+			struct kvm_irq_level line = { .irq = ports[i].irq, .level = 1 };
+
+			if (!(pfd[i].revents & POLLIN) ||
+			    read(ports[i].irqfd, &count, sizeof(count)) != sizeof(count))
+				continue;
+			ioctl(vm_fd, KVM_IRQ_LINE, &line);
+			line.level = 0;
+			ioctl(vm_fd, KVM_IRQ_LINE, &line);
+		}
+	}
+	return NULL;
+}
+
+/* --null-io: what a port access costs with nothing behind it. */
+static void null_port_access(unsigned int reg, bool out, unsigned char *data, unsigned int n)
+{
+	if (!out)
+		memset(data, reg == UART_LSR ? UART_LSR_THRE | UART_LSR_TEMT : 0, n);
 }
 
 static struct vmm_port *port_at(unsigned int io)
@@ -165,6 +229,10 @@ static int handle_io(struct kvm_run *run)
 	if (p) {
 		off_t reg = run->io.port - p->iobase;
 
+		if (null_io) {
+			null_port_access(reg, run->io.direction == KVM_EXIT_IO_OUT, data, n);
+			return -1;
+		}
 		if (run->io.direction == KVM_EXIT_IO_OUT)
 			r = pwrite(p->fd, data, n, reg);
 		else
@@ -174,9 +242,16 @@ static int handle_io(struct kvm_run *run)
 		return -1;
 	}
 	if (run->io.direction == KVM_EXIT_IO_OUT) {
-		if (run->io.port == DEBUG_CONSOLE)
+		if (run->io.port == DEBUG_CONSOLE) {
 			fwrite(data, 1, n, stderr);
-		else if (run->io.port == DEBUG_EXIT)
+		} else if (run->io.port == MARKER_PORT && markers) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			printf("marker %lld\n", t.tv_sec * 1000000000LL + t.tv_nsec);
+			fflush(stdout);
+		}
+		if (run->io.port == DEBUG_EXIT)
 			return data[0];
 	} else {
 		memset(data, 0xff, n);
@@ -199,6 +274,8 @@ static void load_guest(unsigned char *mem, const char *path)
 		die(path);
 	close(fd);
 
+	memcpy(mem + GUEST_ARG, &guest_arg, sizeof(guest_arg));
+	memcpy(mem + GUEST_MODE, &guest_mode, 2);
 	config[0] = nr_ports;
 	for (i = 0; i < nr_ports; i++) {
 		config[1 + 2 * i] = ports[i].iobase;
@@ -208,7 +285,8 @@ static void load_guest(unsigned char *mem, const char *path)
 
 static void print_usage(void)
 {
-	fprintf(stderr, "usage: minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin\n");
+	fprintf(stderr, "usage: minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin\n"
+		"               [--arg N] [--mode out|outsb] [--null-io] [--irq-line] [--markers]\n");
 	exit(2);
 }
 
@@ -218,6 +296,11 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "edge", no_argument, &edge_only, 1 },
+		{ "arg", required_argument, NULL, 'a' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "null-io", no_argument, &null_io, 1 },
+		{ "irq-line", no_argument, &irq_line, 1 },
+		{ "markers", no_argument, &markers, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region = { 0 };
@@ -239,6 +322,12 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			timeout = strtoul(optarg, NULL, 0);
+			break;
+		case 'a':
+			guest_arg = strtoul(optarg, NULL, 0);
+			break;
+		case 'm':
+			guest_mode = !strcmp(optarg, "outsb");
 			break;
 		case 0:
 			break;
@@ -277,8 +366,14 @@ int main(int argc, char **argv)
 	ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000UL);	/* needed on Intel only */
 	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0))
 		die("KVM_CREATE_IRQCHIP");
+	vm_fd = vm;
 	for (i = 0; i < nr_ports; i++)
 		port_wire_irq(vm, &ports[i]);
+	if (irq_line && nr_ports) {
+		pthread_t th;
+
+		pthread_create(&th, NULL, irq_line_thread, NULL);
+	}
 	load_guest(mem, argv[optind]);
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);

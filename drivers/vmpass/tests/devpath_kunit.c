@@ -125,6 +125,7 @@ static struct kunit_suite devpath_test_suite = {
 	.name = "vmpass_devpath",
 	.test_cases = devpath_test_cases,
 };
+
 kunit_test_suite(devpath_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of vmpass's hide=/guestdev= parsers");

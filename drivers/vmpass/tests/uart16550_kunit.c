@@ -93,6 +93,7 @@ static struct kunit_suite uart16550_test_suite = {
 	.name = "vmpass_uart16550",
 	.test_cases = uart16550_test_cases,
 };
+
 kunit_test_suite(uart16550_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of vmpass's 16550A register model");

@@ -23,12 +23,9 @@
 	.intel_syntax noprefix
 
 	.set CONFIG, 0x500	/* from the VMM: count, {iobase, irq, pad}... */
-	.set STATE, 0x600	/* per port: head, tail, IER, pad, budget: 8 bytes */
+	.set STATE, 0x700	/* per port: head, tail, IER, pad, budget: 8 bytes */
 	.set RING_SEG, 0x1000	/* rings at 0x10000, 4 KiB each */
 	.set RING_MASK, 0xfff
-	.set PIC1, 0x20
-	.set PIC2, 0xa0
-	.set PIC_EOI, 0x20
 
 	.globl _start
 _start:
@@ -41,31 +38,9 @@ _start:
 	mov	es, ax
 	cld
 
-	/* ICW1-4 for both 8259s, then mask every IRQ. */
-	mov	al, 0x11
-	out	PIC1, al
-	out	PIC2, al
-	mov	al, 0x08
-	out	PIC1 + 1, al
-	mov	al, 0x70
-	out	PIC2 + 1, al
-	mov	al, 0x04
-	out	PIC1 + 1, al
-	mov	al, 0x02
-	out	PIC2 + 1, al
-	mov	al, 0x01
-	out	PIC1 + 1, al
-	out	PIC2 + 1, al
-	mov	al, 0xff
-	out	PIC1 + 1, al
-	mov	al, 0xff
-	out	PIC2 + 1, al
-
-	/* Every IRQ vector (8-15, 0x70-0x77) points at isr. */
-	mov	bx, 8 * 4
-	call	set_8_vectors
-	mov	bx, 0x70 * 4
-	call	set_8_vectors
+	/* Both 8259s, every IRQ masked, every IRQ vector at isr. */
+	mov	ax, offset isr
+	call	pic_init
 
 	/* Clear the per-port state. */
 	mov	di, STATE
@@ -88,14 +63,6 @@ _start:
 idle:
 	hlt
 	jmp	idle
-
-set_8_vectors:
-	mov	cx, 8
-1:	mov	word ptr [bx], offset isr
-	mov	word ptr [bx + 2], 0
-	add	bx, 4
-	loop	1b
-	ret
 
 /* setup_port: si = config entry, bx = port index. */
 setup_port:
@@ -128,27 +95,8 @@ setup_port:
 	mov	al, UART_IER_RDI
 	call	set_ier
 
-	/* Unmask the IRQ (and the cascade for 8-15). */
 	mov	cl, byte ptr [si + 2]
-	mov	ah, 1
-	cmp	cl, 8
-	jae	1f
-	shl	ah, cl
-	not	ah
-	in	al, PIC1 + 1
-	and	al, ah
-	out	PIC1 + 1, al
-	pop	cx
-	ret
-1:	sub	cl, 8
-	shl	ah, cl
-	not	ah
-	in	al, PIC2 + 1
-	and	al, ah
-	out	PIC2 + 1, al
-	in	al, PIC1 + 1
-	and	al, 0xfb
-	out	PIC1 + 1, al
+	call	pic_unmask
 	pop	cx
 	ret
 
@@ -183,9 +131,7 @@ isr:
 	loop	2b
 	test	bp, bp
 	jnz	1b
-	mov	al, PIC_EOI
-	out	PIC2, al
-	out	PIC1, al
+	call	pic_eoi
 	pop	es
 	popa
 	iret
@@ -298,3 +244,5 @@ update_ier:
 	or	cl, UART_IER_THRI
 2:	mov	al, cl
 	jmp	set_ier
+
+#include "pc.inc"
