@@ -30,30 +30,34 @@ module_param(out2_gates_irq, bool, 0444);
 MODULE_PARM_DESC(out2_gates_irq,
 		 "A port's IRQ output is gated by MCR.OUT2, as on a PC (default: yes)");
 
-/* Guest output into the host's tty, as far as the host end takes it. */
+/*
+ * Guest output into the host's tty, as far as the host end takes it. The
+ * flip buffer is pushed at once, or, during a string access, once at its
+ * end (com_port_guest_rep()).
+ */
 static void port_push_to_host(struct vmpass_port *port)
 {
-	unsigned int room, pushed = 0;
+	unsigned int room;
 	u16 c;
 
-	if (!port->host_open || port->throttled)
+	if (!port->host_open)
 		return;
-	room = tty_buffer_space_avail(&port->tport);
-	while (room && kfifo_peek(&port->to_host, &c)) {
-		u8 flag = (c & VMPASS_CHAR_BREAK) ? TTY_BREAK : TTY_NORMAL;
+	if (!port->throttled && !kfifo_is_empty(&port->to_host)) {
+		room = tty_buffer_space_avail(&port->tport);
+		while (room && kfifo_peek(&port->to_host, &c)) {
+			u8 flag = (c & VMPASS_CHAR_BREAK) ? TTY_BREAK : TTY_NORMAL;
 
-		if (!tty_insert_flip_char(&port->tport, c & 0xff, flag))
-			break;
-		kfifo_skip(&port->to_host);
-		if (flag == TTY_BREAK)
-			port->icount.brk++;
-		else
-			port->icount.rx++;
-		room--;
-		pushed++;
+			if (!tty_insert_flip_char(&port->tport, c & 0xff, flag))
+				break;
+			kfifo_skip(&port->to_host);
+			if (flag == TTY_BREAK)
+				port->icount.brk++;
+			else
+				port->icount.rx++;
+			room--;
+			port->flip_pending = true;
+		}
 	}
-	if (pushed)
-		port->flip_pending = true;
 	if (port->flip_pending && !port->in_rep) {
 		port->flip_pending = false;
 		tty_flip_buffer_push(&port->tport);
@@ -293,8 +297,10 @@ void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
 		}
 	}
 	/* What the string put in the tty buffer goes up in one push. */
-	port->in_rep = false;
-	port_push_to_host(port);
+	if (port->in_rep) {
+		port->in_rep = false;
+		port_push_to_host(port);
+	}
 	spin_unlock_irqrestore(&port->lock, flags);
 }
 
@@ -362,6 +368,7 @@ void com_port_host_open(struct vmpass_port *port, bool open)
 	spin_lock_irqsave(&port->lock, flags);
 	port->host_open = open;
 	port->throttled = false;
+	port->flip_pending = false;
 	port_sync(port, false);
 	spin_unlock_irqrestore(&port->lock, flags);
 }
