@@ -53,21 +53,21 @@ b=$(drv 0000:00:05.0)
 	echo "# 0000:00:04.0 -> $a, 0000:00:05.0 -> $b"
 	echo "# modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 } > $out
-if [ "$a" = vmpass ]; then echo "ok 1 - the named NIC is vmpass's" > $out
-else echo "not ok 1 - the named NIC is vmpass's" > $out; status=1; fi
-if [ "$b" = e1000 ]; then echo "ok 2 - its twin is e1000's" > $out
-else echo "not ok 2 - its twin is e1000's" > $out; status=1; fi
+if [ "$a" = vmpass ]; then echo "ok 1 the named NIC is vmpass's" > $out
+else echo "not ok 1 the named NIC is vmpass's" > $out; status=1; fi
+if [ "$b" = e1000 ]; then echo "ok 2 its twin is e1000's" > $out
+else echo "not ok 2 its twin is e1000's" > $out; status=1; fi
 if dmesg | grep -q 'e1000 0000:00:04.0'; then
-	echo "not ok 3 - e1000 never had the named NIC" > $out; status=1
+	echo "not ok 3 e1000 never had the named NIC" > $out; status=1
 else
-	echo "ok 3 - e1000 never had the named NIC" > $out
+	echo "ok 3 e1000 never had the named NIC" > $out
 fi
 if grep -q 'load_vmpass.*udev' /scripts/init-top/ORDER ||
    [ "$(grep -n load_vmpass /scripts/init-top/ORDER | cut -d: -f1)" -lt \
      "$(grep -n '/udev' /scripts/init-top/ORDER | cut -d: -f1)" ]; then
-	echo "ok 4 - load_vmpass runs before udev" > $out
+	echo "ok 4 load_vmpass runs before udev" > $out
 else
-	echo "not ok 4 - load_vmpass runs before udev" > $out; status=1
+	echo "not ok 4 load_vmpass runs before udev" > $out; status=1
 fi
 {
 	echo "@@vmpass-dmesg"
@@ -96,10 +96,10 @@ unshare -m bash -euo pipefail -c '
 	mkinitramfs -d "$conf" -o "$tmp/initrd.img" "$release"
 ' - "$kimg" "$release" "$top/build/$release/vmpass.ko" "$tmp" "$conf" > "$tmp/mkinitramfs.log" 2>&1 || {
 	cat "$tmp/mkinitramfs.log"
-	echo "not ok 1 - mkinitramfs with the vmpass hook"
+	echo "not ok 1 mkinitramfs with the vmpass hook"
 	exit 1
 }
-echo "ok 0 - mkinitramfs with the vmpass hook ($(du -h "$tmp/initrd.img" | cut -f1))"
+echo "ok 0 mkinitramfs with the vmpass hook ($(du -h "$tmp/initrd.img" | cut -f1))"
 lsinitramfs "$tmp/initrd.img" | grep -E 'vmpass|init-top/' | sed 's/^/# /'
 
 "$top/scripts/vm-run" --kernel "$kernel" --no-load --initrd "$tmp/initrd.img" \
