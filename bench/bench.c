@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmpass_util.h"
+
 #define RUNS		5
 /* A real 16550 at divisor 1: 115200 baud, 10 bits per byte (8N1). */
 #define LINE_RATE_115200	11520.0
@@ -136,32 +138,6 @@ static void skip_row(struct row *r, const char *why)
 	fprintf(stderr, "bench: %s: skipped: %s\n", r->item, why);
 }
 
-static int vmpass_ctl(void)
-{
-	return open("/dev/vmpass", O_RDWR | O_CLOEXEC);
-}
-
-static int attach(int ctl, unsigned int index)
-{
-	struct vmpass_attach at = { .index = index };
-
-	return ioctl(ctl, VMPASS_ATTACH_PORT, &at);
-}
-
-static int tty_raw(const char *path)
-{
-	struct termios t;
-	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	tcgetattr(fd, &t);
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	tcsetattr(fd, TCSANOW, &t);
-	return fd;
-}
-
 /* A thread that reads @fd until told to stop, counting bytes. */
 struct drain {
 	int fd;
@@ -231,8 +207,8 @@ static void bench_register_access(int ctl)
 				 "16 pwrites of 1 byte to THR", "ns/16 bytes", false,
 				 "string / single (lower is better)");
 	long n = quick ? 20000 : 200000;
-	int port = attach(ctl, 0);
-	int tty = tty_raw("/dev/ttyVCOM0");
+	int port = attach_index(ctl, 0);
+	int tty = tty_open_raw("/dev/ttyVCOM0");
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	unsigned char v = UART_FCR_ENABLE_FIFO;
 	struct drain d;
@@ -300,8 +276,8 @@ static void bench_tty_path(int ctl)
 	struct row *r = new_row("6 host tty path", "/dev/ttyVCOM0", "pty pair", "bytes/s", true,
 				"vmpass / pty (target >= 0.8)");
 	size_t total = quick ? 256 * 1024 : 2 * 1024 * 1024;
-	int port = attach(ctl, 1);
-	int tty = tty_raw("/dev/ttyVCOM1");
+	int port = attach_index(ctl, 1);
+	int tty = tty_open_raw("/dev/ttyVCOM1");
 	unsigned char v = UART_FCR_ENABLE_FIFO;
 	int master, slave;
 
@@ -310,7 +286,7 @@ static void bench_tty_path(int ctl)
 		skip_row(r, "cannot attach port 1 or open a pty");
 		return;
 	}
-	slave = tty_raw(ptsname(master));
+	slave = tty_open_raw(ptsname(master));
 	pwrite(port, &v, 1, UART_FCR);
 	for (int run = 0; run < RUNS; run++) {
 		r->a.v[run] = tty_path_rate(port, true, tty, total);
@@ -411,7 +387,7 @@ static double guest_tx_rate(int ctl, unsigned int n, const char *mode, bool null
 		char path[32];
 
 		snprintf(path, sizeof(path), "/dev/ttyVCOM%u", i);
-		tty[i] = tty_raw(path);
+		tty[i] = tty_open_raw(path);
 		drain_start(&d[i], tty[i]);
 	}
 	t0 = now_ns();
@@ -483,7 +459,7 @@ static double guest_rx_rate(int ctl, unsigned int n, size_t per_port)
 		int m;
 
 		snprintf(path, sizeof(path), "/dev/ttyVCOM%u", i);
-		tty[i] = tty_raw(path);
+		tty[i] = tty_open_raw(path);
 		fcntl(tty[i], F_SETFL, O_NONBLOCK);
 		(void)m;
 	}
@@ -562,7 +538,7 @@ static double irq_latency(int ctl, bool irq_line, int samples)
 
 	if (minivmm_argv(ctl, argv, 1, GUESTS "bench_lat.bin", extra) < 0)
 		return -1;
-	tty = tty_raw("/dev/ttyVCOM0");
+	tty = tty_open_raw("/dev/ttyVCOM0");
 	pid = minivmm_start(argv, &out);
 	f = fdopen(out, "r");
 	/* The guest says it is ready with a first marker. */
@@ -642,7 +618,7 @@ static double qemu_isa_serial_rate(size_t total)
 		if (sscanf(line, "char device redirected to %63s", pts) == 1)
 			break;
 	if (*pts)
-		tty = tty_raw(pts);
+		tty = tty_open_raw(pts);
 	if (tty < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -668,7 +644,7 @@ static double vmpass_first_to_last_rate(int ctl, size_t total)
 	char count[32], *argv[16];
 	const char *const extra[] = { "--arg", count, "--mode", "out", NULL };
 	struct drain d;
-	int tty = tty_raw("/dev/ttyVCOM0");
+	int tty = tty_open_raw("/dev/ttyVCOM0");
 	pid_t pid;
 
 	snprintf(count, sizeof(count), "%zu", total);
@@ -763,7 +739,7 @@ int main(void)
 	if (only && !*only)
 		only = NULL;
 	signal(SIGPIPE, SIG_IGN);
-	ctl = vmpass_ctl();
+	ctl = ctl_open();
 	if (ctl < 0 || ioctl(ctl, VMPASS_GET_INFO, &info)) {
 		perror("bench: /dev/vmpass");
 		return 1;

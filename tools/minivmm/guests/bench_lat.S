@@ -24,21 +24,12 @@ _start:
 	call	pic_init
 
 	mov	si, CONFIG + 2
-	mov	dx, word ptr [si]
-	add	dx, UART_FCR
-	mov	al, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_TRIGGER_1
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_WLEN8
-	out	dx, al
+	mov	cl, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_TRIGGER_1
+	mov	ch, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2
+	call	uart_init
 	mov	dx, word ptr [si]
 	add	dx, UART_IER
 	mov	al, UART_IER_RDI
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_MCR
-	mov	al, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2
 	out	dx, al
 	mov	cl, byte ptr [si + 2]
 	call	pic_unmask

@@ -33,33 +33,14 @@ _start:
 	mov	si, CONFIG + 2
 1:	mov	eax, dword ptr [ARG_COUNT]
 	add	dword ptr [LEFT], eax
-	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_DLAB | UART_LCR_WLEN8
-	out	dx, al
-	mov	dx, word ptr [si]
-	mov	al, 1
-	out	dx, al				/* DLL */
-	inc	dx
-	xor	al, al
-	out	dx, al				/* DLM */
-	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_WLEN8
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_FCR
-	mov	al, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_TRIGGER_14
-	out	dx, al
+	push	cx
+	mov	cl, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_TRIGGER_14
+	mov	ch, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2
+	call	uart_init
 	mov	dx, word ptr [si]
 	add	dx, UART_IER
 	mov	al, UART_IER_RDI
 	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_MCR
-	mov	al, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2
-	out	dx, al
-	push	cx
 	mov	cl, byte ptr [si + 2]
 	call	pic_unmask
 	pop	cx

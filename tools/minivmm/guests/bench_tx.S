@@ -40,28 +40,11 @@ _start:
 	mov	cx, word ptr [CONFIG]
 	mov	si, CONFIG + 2
 	mov	di, LEFT
-1:	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_DLAB | UART_LCR_WLEN8
-	out	dx, al
-	mov	dx, word ptr [si]
-	mov	al, 1
-	out	dx, al				/* DLL */
-	inc	dx
-	xor	al, al
-	out	dx, al				/* DLM */
-	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_WLEN8
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_FCR
-	mov	al, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_MCR
-	mov	al, UART_MCR_DTR | UART_MCR_RTS
-	out	dx, al
+1:	push	cx
+	mov	cl, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT
+	mov	ch, UART_MCR_DTR | UART_MCR_RTS
+	call	uart_init
+	pop	cx
 	mov	eax, dword ptr [ARG_COUNT]
 	mov	dword ptr [di], eax
 	add	si, 4
@@ -114,6 +97,8 @@ send:
 
 pattern:
 	.ascii	"UUUUUUUUUUUUUUUU"
+
+#include "pc.inc"
 
 #ifdef BOOT_SECTOR
 	.org	510

@@ -67,28 +67,9 @@ idle:
 /* setup_port: si = config entry, bx = port index. */
 setup_port:
 	push	cx
-	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_DLAB | UART_LCR_WLEN8
-	out	dx, al
-	mov	dx, word ptr [si]		/* UART_DLL */
-	mov	al, 1
-	out	dx, al
-	inc	dx				/* UART_DLM */
-	xor	al, al
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_LCR
-	mov	al, UART_LCR_WLEN8
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_FCR
-	mov	al, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT | UART_FCR_TRIGGER_14
-	out	dx, al
-	mov	dx, word ptr [si]
-	add	dx, UART_MCR
-	mov	al, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2
-	out	dx, al
+	mov	cl, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT | UART_FCR_TRIGGER_14
+	mov	ch, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2
+	call	uart_init
 	mov	dx, word ptr [si]
 	add	dx, UART_RX
 	in	al, dx				/* drop anything stale */
