@@ -30,38 +30,30 @@ module_param(out2_gates_irq, bool, 0444);
 MODULE_PARM_DESC(out2_gates_irq,
 		 "A port's IRQ output is gated by MCR.OUT2, as on a PC (default: yes)");
 
-/*
- * Guest output into the host's tty, as far as the host end takes it. The
- * flip buffer is pushed at once, or, during a string access, once at its
- * end (com_port_guest_rep()).
- */
+/* Guest output into the host's tty, as far as the host end takes it. */
 static void port_push_to_host(struct vmpass_port *port)
 {
-	unsigned int room;
+	unsigned int room, pushed = 0;
 	u16 c;
 
-	if (!port->host_open)
+	if (!port->host_open || port->throttled || kfifo_is_empty(&port->to_host))
 		return;
-	if (!port->throttled && !kfifo_is_empty(&port->to_host)) {
-		room = tty_buffer_space_avail(&port->tport);
-		while (room && kfifo_peek(&port->to_host, &c)) {
-			u8 flag = (c & VMPASS_CHAR_BREAK) ? TTY_BREAK : TTY_NORMAL;
+	room = tty_buffer_space_avail(&port->tport);
+	while (room && kfifo_peek(&port->to_host, &c)) {
+		u8 flag = (c & VMPASS_CHAR_BREAK) ? TTY_BREAK : TTY_NORMAL;
 
-			if (!tty_insert_flip_char(&port->tport, c & 0xff, flag))
-				break;
-			kfifo_skip(&port->to_host);
-			if (flag == TTY_BREAK)
-				port->icount.brk++;
-			else
-				port->icount.rx++;
-			room--;
-			port->flip_pending = true;
-		}
+		if (!tty_insert_flip_char(&port->tport, c & 0xff, flag))
+			break;
+		kfifo_skip(&port->to_host);
+		if (flag == TTY_BREAK)
+			port->icount.brk++;
+		else
+			port->icount.rx++;
+		room--;
+		pushed++;
 	}
-	if (port->flip_pending && !port->in_rep) {
-		port->flip_pending = false;
+	if (pushed)
 		tty_flip_buffer_push(&port->tport);
-	}
 }
 
 /* Returns true if bytes entered the RX FIFO. */
@@ -285,7 +277,6 @@ void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
 	bool rbr;
 
 	spin_lock_irqsave(&port->lock, flags);
-	port->in_rep = n > 1;
 	for (i = 0; i < n; i++) {
 		if (write) {
 			uart16550_write(&port->uart, reg, buf[i]);
@@ -295,11 +286,6 @@ void com_port_guest_rep(struct vmpass_port *port, unsigned int reg, u8 *buf,
 			buf[i] = uart16550_read(&port->uart, reg);
 			port_sync(port, rbr);
 		}
-	}
-	/* What the string put in the tty buffer goes up in one push. */
-	if (port->in_rep) {
-		port->in_rep = false;
-		port_push_to_host(port);
 	}
 	spin_unlock_irqrestore(&port->lock, flags);
 }
@@ -368,7 +354,6 @@ void com_port_host_open(struct vmpass_port *port, bool open)
 	spin_lock_irqsave(&port->lock, flags);
 	port->host_open = open;
 	port->throttled = false;
-	port->flip_pending = false;
 	port_sync(port, false);
 	spin_unlock_irqrestore(&port->lock, flags);
 }

@@ -43,8 +43,6 @@
  * @to_host: guest output waiting for room in the tty layer
  * @host_open: the host end is open (data may be pushed to it)
  * @throttled: the host end's line discipline asked us to stop
- * @in_rep: a string access runs: its bytes go up to the tty in one push
- * @flip_pending: bytes are in the tty's flip buffer but not pushed yet
  * @host_mctrl: the host end's TIOCM_DTR and TIOCM_RTS
  * @guest_mctrl: the model's output pins last seen (UART_MCR_*)
  * @guest_break: the guest is sending a break
@@ -71,8 +69,6 @@ struct vmpass_port {
 	DECLARE_KFIFO(to_host, u16, VMPASS_PORT_BUF);
 	bool host_open;
 	bool throttled;
-	bool in_rep;
-	bool flip_pending;
 	unsigned int host_mctrl;
 	u8 guest_mctrl;
 	bool guest_break;
