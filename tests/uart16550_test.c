@@ -346,4 +346,13 @@ TEST(scripted_behaviours)
 	}
 }
 
+TEST(string_accesses_are_single_accesses_in_a_row)
+{
+	struct uart16550 u[3];
+
+	memset(u, 0, sizeof(u));
+	EXPECT_EQ(-1, uart_string_check(u, 0x16550a, 200000));
+	EXPECT_EQ(-1, uart_string_check(u, 0xdecafbad, 200000));
+}
+
 TEST_HARNESS_MAIN

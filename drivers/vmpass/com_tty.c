@@ -121,7 +121,8 @@ static unsigned int com_tty_write_room(struct tty_struct *tty)
 	unsigned int room;
 
 	spin_lock_irqsave(&port->lock, flags);
-	room = kfifo_avail(&port->to_guest);
+	/* A frozen port takes nothing: what is written waits for the thaw. */
+	room = com_port_host_waits(port) ? 0 : kfifo_avail(&port->to_guest);
 	spin_unlock_irqrestore(&port->lock, flags);
 	return room;
 }
@@ -157,6 +158,7 @@ static void com_tty_set_termios(struct tty_struct *tty, const struct ktermios *o
 {
 	struct vmpass_port *port = tty_port_of(tty);
 
+	com_port_host_set_input(port, C_CREAD(tty), I_IGNBRK(tty));
 	/* B0 hangs up the line (drops DTR and RTS); leaving B0 raises them. */
 	if (old && (old->c_cflag & CBAUD) && !C_BAUD(tty))
 		com_port_host_set_mctrl(port, 0, TIOCM_DTR | TIOCM_RTS);
@@ -238,10 +240,24 @@ static int com_tty_ioctl(struct tty_struct *tty, unsigned int cmd,
 	return -ENOIOCTLCMD;
 }
 
+/* close_delay and closing_wait: jiffies here, 1/100 s in struct serial_struct. */
+static unsigned int com_tty_closing_wait_in(unsigned int cs)
+{
+	return cs == ASYNC_CLOSING_WAIT_NONE ? ASYNC_CLOSING_WAIT_NONE :
+	       msecs_to_jiffies(cs * 10);
+}
+
+static unsigned int com_tty_closing_wait_out(unsigned int j)
+{
+	return j == ASYNC_CLOSING_WAIT_NONE ? ASYNC_CLOSING_WAIT_NONE :
+	       jiffies_to_msecs(j) / 10;
+}
+
 static int com_tty_get_serial(struct tty_struct *tty, struct serial_struct *ss)
 {
 	struct vmpass_port *port = tty_port_of(tty);
 
+	mutex_lock(&port->tport.mutex);
 	mutex_lock(&vmpass_identity_lock);
 	ss->type = PORT_16550A;
 	ss->line = port->index;
@@ -251,46 +267,59 @@ static int com_tty_get_serial(struct tty_struct *tty, struct serial_struct *ss)
 	ss->xmit_fifo_size = UART16550_FIFO_SIZE;
 	ss->baud_base = UART16550_BASE_BAUD;
 	ss->close_delay = jiffies_to_msecs(port->tport.close_delay) / 10;
-	ss->closing_wait = port->tport.closing_wait == ASYNC_CLOSING_WAIT_NONE ?
-			   ASYNC_CLOSING_WAIT_NONE :
-			   jiffies_to_msecs(port->tport.closing_wait) / 10;
+	ss->closing_wait = com_tty_closing_wait_out(port->tport.closing_wait);
 	mutex_unlock(&vmpass_identity_lock);
+	mutex_unlock(&port->tport.mutex);
 	return 0;
 }
 
 /*
- * TIOCSSERIAL: the I/O base and IRQ can be changed, by an administrator,
- * under the same rules as at load. The model fixes the type, the FIFO size
- * and the base baud; close_delay and closing_wait are kept.
+ * TIOCSSERIAL, under serial_core's rules: an administrator can change the
+ * I/O base and IRQ (under the same rules as at load), close_delay and
+ * closing_wait; anyone else may only set what is already there. The model
+ * fixes the type, the FIFO size and the base baud.
  */
 static int com_tty_set_serial(struct tty_struct *tty, struct serial_struct *ss)
 {
 	struct vmpass_port *port = tty_port_of(tty);
+	struct tty_port *tport = &port->tport;
+	unsigned int close_delay = msecs_to_jiffies(ss->close_delay * 10);
+	unsigned int closing_wait = com_tty_closing_wait_in(ss->closing_wait);
 	unsigned long iobase = ss->port;
 	bool fixed_ok = (ss->type == PORT_16550A || ss->type == PORT_UNKNOWN) &&
 			ss->baud_base == UART16550_BASE_BAUD &&
 			(!ss->xmit_fifo_size || ss->xmit_fifo_size == UART16550_FIFO_SIZE);
-	int ret;
+	bool change_id;
+	int ret = 0;
 
 	if (ss->port_high)
 		iobase = ULONG_MAX;	/* refused as outside the I/O space */
-	if (iobase != port->iobase || ss->irq != port->irq || !fixed_ok) {
-		if (!capable(CAP_SYS_ADMIN))
-			return -EPERM;
-		if (!fixed_ok) {
-			pr_err("ttyVCOM%u: only the port and the IRQ can be changed\n",
-			       port->index);
-			return -EINVAL;
-		}
-		ret = vmpass_port_set_identity(port, iobase, ss->irq);
-		if (ret)
-			return ret;
+	mutex_lock(&tport->mutex);
+	mutex_lock(&vmpass_identity_lock);
+	change_id = iobase != port->iobase || ss->irq != port->irq;
+	if (!capable(CAP_SYS_ADMIN)) {
+		if (change_id || !fixed_ok || close_delay != tport->close_delay ||
+		    closing_wait != tport->closing_wait)
+			ret = -EPERM;
+		goto out_unlock;
 	}
-	port->tport.close_delay = msecs_to_jiffies(ss->close_delay * 10);
-	port->tport.closing_wait = ss->closing_wait == ASYNC_CLOSING_WAIT_NONE ?
-				   ASYNC_CLOSING_WAIT_NONE :
-				   msecs_to_jiffies(ss->closing_wait * 10);
-	return 0;
+	if (!fixed_ok) {
+		pr_err("ttyVCOM%u: only the port and the IRQ can be changed\n",
+		       port->index);
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (change_id) {
+		ret = vmpass_port_set_identity_locked(port, iobase, ss->irq);
+		if (ret)
+			goto out_unlock;
+	}
+	tport->close_delay = close_delay;
+	tport->closing_wait = closing_wait;
+out_unlock:
+	mutex_unlock(&vmpass_identity_lock);
+	mutex_unlock(&tport->mutex);
+	return ret;
 }
 
 static const struct tty_operations com_tty_ops = {
@@ -316,7 +345,10 @@ static const struct tty_operations com_tty_ops = {
 
 static int com_tty_activate(struct tty_port *tport, struct tty_struct *tty)
 {
-	com_port_host_open(container_of(tport, struct vmpass_port, tport), true);
+	struct vmpass_port *port = container_of(tport, struct vmpass_port, tport);
+
+	com_port_host_set_input(port, C_CREAD(tty), I_IGNBRK(tty));
+	com_port_host_open(port, true);
 	return 0;
 }
 
@@ -371,7 +403,7 @@ static ssize_t iobase_store(struct device *dev, struct device_attribute *attr,
 		return -EINVAL;
 	if (kstrtoul(buf, 0, &iobase))
 		return -EINVAL;
-	ret = vmpass_port_set_identity(port, iobase, READ_ONCE(port->irq));
+	ret = vmpass_port_set_iobase(port, iobase);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(iobase);
@@ -396,14 +428,52 @@ static ssize_t irq_store(struct device *dev, struct device_attribute *attr,
 		return -EINVAL;
 	if (kstrtouint(buf, 0, &irq))
 		return -EINVAL;
-	ret = vmpass_port_set_identity(port, READ_ONCE(port->iobase), irq);
+	ret = vmpass_port_set_irq(port, irq);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(irq);
 
+/* closed_output: "keep" (the default) or "drop" guest output while closed. */
+static ssize_t closed_output_show(struct device *dev, struct device_attribute *attr,
+				  char *buf)
+{
+	struct vmpass_port *port = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", READ_ONCE(port->drop_closed_output) ? "drop" : "keep");
+}
+
+static ssize_t closed_output_store(struct device *dev, struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct vmpass_port *port = dev_get_drvdata(dev);
+	bool drop = sysfs_streq(buf, "drop");
+
+	if (!drop && !sysfs_streq(buf, "keep")) {
+		pr_err("ttyVCOM%u: closed_output is keep or drop, not '%.*s'\n",
+		       port->index, (int)strcspn(buf, "\n"), buf);
+		return -EINVAL;
+	}
+	com_port_set_closed_output(port, drop);
+	return count;
+}
+static DEVICE_ATTR_RW(closed_output);
+
+/* dropped_output: guest output dropped while closed (TIOCGICOUNT buf_overrun). */
+static ssize_t dropped_output_show(struct device *dev, struct device_attribute *attr,
+				   char *buf)
+{
+	struct serial_icounter_struct icount;
+
+	com_tty_icount(dev_get_drvdata(dev), &icount);
+	return sysfs_emit(buf, "%d\n", icount.buf_overrun);
+}
+static DEVICE_ATTR_RO(dropped_output);
+
 static struct attribute *com_tty_attrs[] = {
 	&dev_attr_iobase.attr,
 	&dev_attr_irq.attr,
+	&dev_attr_closed_output.attr,
+	&dev_attr_dropped_output.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(com_tty);

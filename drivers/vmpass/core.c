@@ -2,8 +2,9 @@
 /*
  * vmpass - virtual COM ports and PCI passthrough for virtual machine hosts.
  *
- * core.c: module parameters, init and exit. The parts of vmpass register
- * here, in order, and unregister in reverse.
+ * core.c: module parameters, init and exit. Every parameter is checked
+ * first; then the parts of vmpass register here, in order, /dev/vmpass
+ * last, and unregister in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,6 +13,7 @@
 
 #include "compat.h"
 #include "com_port.h"
+#include "mdev_card.h"
 #include "params.h"
 #include "pci_stub.h"
 #include "vmm_dev.h"
@@ -84,32 +86,46 @@ static int __init vmpass_init(void)
 {
 	int ret;
 
+	/* Every parameter is checked before anything user-visible exists ... */
 	ret = vmpass_params_check();
+	if (ret)
+		return ret;
+	ret = pcistub_parse_params();
 	if (ret)
 		return ret;
 	ret = vmpass_ports_create(nr_ports, io, irq);
 	if (ret)
-		return ret;
-	ret = vmm_dev_register();
-	if (ret)
-		goto err_ports;
+		goto err_params;
 	ret = pcistub_init();
 	if (ret)
-		goto err_vmm;
+		goto err_ports;
+	ret = mdev_card_register();
+	if (ret)
+		goto err_pci;
+	/* ... and /dev/vmpass, which reports on the others, comes last. */
+	ret = vmm_dev_register();
+	if (ret)
+		goto err_mdev;
 	return 0;
 
-err_vmm:
-	vmm_dev_unregister();
+err_mdev:
+	mdev_card_unregister();
+err_pci:
+	pcistub_exit();
 err_ports:
 	vmpass_ports_destroy();
+err_params:
+	pcistub_free_params();
 	return ret;
 }
 
 static void __exit vmpass_exit(void)
 {
-	pcistub_exit();
 	vmm_dev_unregister();
+	mdev_card_unregister();
+	pcistub_exit();
 	vmpass_ports_destroy();
+	pcistub_free_params();
 }
 
 module_init(vmpass_init);
@@ -118,3 +134,4 @@ module_exit(vmpass_exit);
 MODULE_DESCRIPTION("Virtual COM ports and PCI passthrough for virtual machine hosts");
 MODULE_AUTHOR("The vmpass developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VMPASS_VERSION);

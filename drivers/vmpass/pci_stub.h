@@ -10,6 +10,8 @@
 
 struct vmpass_pci_dev;
 
+int __init pcistub_parse_params(void);
+void pcistub_free_params(void);
 int __init pcistub_init(void);
 void pcistub_exit(void);
 

@@ -5,10 +5,13 @@
  * What a real driver can observe is modelled: reset values, DLAB, IIR
  * priorities, the THRE interrupt (cleared by an IIR read that reports it or
  * by a THR write, re-armed when IER.THRI is set while THRE is set), FIFO
- * resets and trigger levels, the character timeout, sticky LSR errors
- * cleared on read, MSR deltas (TERI on the falling edge of RI), loopback,
- * and the IRQ output gated by OUT2 as on a PC.
+ * resets and trigger levels, the character timeout (once it has occurred,
+ * cleared only by an RBR read), RBR holding the last byte received, sticky
+ * LSR errors cleared on read, MSR deltas (TERI on the falling edge of RI),
+ * loopback, and the IRQ output gated by OUT2 as on a PC.
  */
+#include <uapi/linux/vmpass.h>
+
 #include "uart16550.h"
 
 #define MSR_STATUS	(UART_MSR_CTS | UART_MSR_DSR | UART_MSR_RI | UART_MSR_DCD)
@@ -142,14 +145,18 @@ u8 uart16550_iir(const struct uart16550 *u)
 	return fifo | UART_IIR_NO_INT;
 }
 
-bool uart16550_irq_level(const struct uart16550 *u)
+/* The IRQ output's gate is open: it shows what IIR reports. */
+bool uart16550_irq_gate_open(const struct uart16550 *u)
 {
-	if (uart16550_iir(u) & UART_IIR_NO_INT)
-		return false;
 	if (u->no_out2_gate)
 		return true;
 	/* On a PC, the OUT2 pin enables the IRQ driver; loopback forces it off. */
 	return (u->mcr & UART_MCR_OUT2) && !uart16550_loopback(u);
+}
+
+bool uart16550_irq_level(const struct uart16550 *u)
+{
+	return !(uart16550_iir(u) & UART_IIR_NO_INT) && uart16550_irq_gate_open(u);
 }
 
 void uart16550_reset(struct uart16550 *u)
@@ -176,14 +183,20 @@ static void rx_receive(struct uart16550 *u, u8 ch, u8 err)
 		if (!uart16550_fifo_enabled(u)) {
 			u->rx.data[u->rx.head] = ch;
 			u->rx.err[u->rx.head] = err;
+			u->rbr = ch;
 			rx_top_errors_to_lsr(u);
 		}
 		return;
 	}
 	fifo_put(&u->rx, ch, err);
+	u->rbr = ch;
 	if (u->rx.count == 1)
 		rx_top_errors_to_lsr(u);
-	u->timeout_pending = false;
+	/*
+	 * PC16550D: a new byte restarts the timeout timer (the caller's job)
+	 * only while no timeout has occurred; one that has occurred stays
+	 * until the CPU reads a character.
+	 */
 }
 
 static void thr_write(struct uart16550 *u, u8 val)
@@ -205,8 +218,9 @@ static u8 rbr_read(struct uart16550 *u)
 	u8 ch;
 
 	u->timeout_pending = false;
+	/* Nothing new: the last byte received, as the chip's RBR holds it. */
 	if (!u->rx.count)
-		return u->rx.data[u->rx.head];	/* stale, as on the chip */
+		return u->rbr;
 	ch = fifo_get(&u->rx);
 	rx_top_errors_to_lsr(u);
 	return ch;
@@ -307,6 +321,63 @@ void uart16550_write(struct uart16550 *u, unsigned int reg, u8 val)
 	}
 }
 
+/*
+ * String accesses: what n single accesses of THR or RBR do, in one call, so
+ * that the caller can move a block between two syncs. DLAB must be clear
+ * (uart16550_string_ok()); otherwise use uart16550_read/_write.
+ */
+
+bool uart16550_string_ok(const struct uart16550 *u)
+{
+	return !(u->lcr & UART_LCR_DLAB) && !uart16550_loopback(u);
+}
+
+unsigned int uart16550_tx_room(const struct uart16550 *u)
+{
+	return fifo_capacity(u) - u->tx.count;
+}
+
+unsigned int uart16550_thr_write_string(struct uart16550 *u, const u8 *buf,
+					unsigned int n)
+{
+	unsigned int i, room = uart16550_tx_room(u);
+	u8 mask = word_mask(u);
+
+	if (!n)
+		return 0;
+	u->thr_pending = false;
+	/* A write that finds the FIFO full is dropped, as by thr_write(). */
+	if (n > room)
+		n = room;
+	for (i = 0; i < n; i++)
+		fifo_put(&u->tx, buf[i] & mask, 0);
+	return n;
+}
+
+unsigned int uart16550_rbr_read_string(struct uart16550 *u, u8 *buf,
+				       unsigned int n)
+{
+	unsigned int i;
+
+	if (n > u->rx.count)
+		n = u->rx.count;
+	for (i = 0; i < n; i++)
+		buf[i] = rbr_read(u);
+	return n;
+}
+
+unsigned int uart16550_tx_pop_string(struct uart16550 *u, u8 *buf,
+				     unsigned int max)
+{
+	unsigned int i, n = u->tx.count < max ? u->tx.count : max;
+
+	for (i = 0; i < n; i++)
+		buf[i] = fifo_get(&u->tx);
+	if (n && !u->tx.count)
+		u->thr_pending = true;
+	return n;
+}
+
 unsigned int uart16550_rx_room(const struct uart16550 *u)
 {
 	if (uart16550_loopback(u))
@@ -392,4 +463,124 @@ u64 uart16550_char_time_ns(const struct uart16550 *u)
 		bits++;
 	/* A bit lasts dl * 16 clocks of 1.8432 MHz: dl * 8680.6 ns. */
 	return (u64)bits * dl * 8681;
+}
+
+/* Snapshots. */
+
+static void fifo_save(const struct uart16550_fifo *f, struct vmpass_uart_fifo *s)
+{
+	unsigned int i, at;
+
+	for (i = 0; i < f->count; i++) {
+		at = (f->head + i) % UART16550_FIFO_SIZE;
+		s->data[i] = f->data[at];
+		s->err[i] = f->err[at];
+	}
+	s->count = f->count;
+}
+
+void uart16550_save(const struct uart16550 *u, struct vmpass_uart_state *s)
+{
+	*s = (struct vmpass_uart_state){ 0 };
+	s->ier = u->ier;
+	s->lcr = u->lcr;
+	s->mcr = u->mcr;
+	s->fcr = u->fcr;
+	s->scr = u->scr;
+	s->lsr_err = u->lsr_err;
+	s->msr = u->msr;
+	s->modem_in = u->modem_in;
+	s->dl = u->dl;
+	s->rbr = u->rbr;
+	if (u->thr_pending)
+		s->flags |= VMPASS_UART_THR_PENDING;
+	if (u->timeout_pending)
+		s->flags |= VMPASS_UART_TIMEOUT_PENDING;
+	fifo_save(&u->rx, &s->rx);
+	fifo_save(&u->tx, &s->tx);
+}
+
+static bool bytes_zero(const u8 *p, unsigned int n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* Load a FIFO, oldest byte at the head; NULL or what is wrong with it. */
+static const char *fifo_restore(struct uart16550_fifo *f, const struct vmpass_uart_fifo *s,
+				unsigned int capacity, u8 err_allowed)
+{
+	unsigned int i;
+
+	if (s->count > capacity)
+		return "more bytes in a FIFO than it holds";
+	if (!bytes_zero(s->reserved, sizeof(s->reserved)) ||
+	    !bytes_zero(s->data + s->count, UART16550_FIFO_SIZE - s->count) ||
+	    !bytes_zero(s->err + s->count, UART16550_FIFO_SIZE - s->count))
+		return "non-zero reserved or unused FIFO bytes";
+	for (i = 0; i < s->count; i++) {
+		if (s->err[i] & ~err_allowed)
+			return "FIFO error flags that are not LSR error bits";
+		f->data[i] = s->data[i];
+		f->err[i] = s->err[i];
+	}
+	f->head = 0;
+	f->count = s->count;
+	return NULL;
+}
+
+const char *uart16550_restore(struct uart16550 *u, const struct vmpass_uart_state *s)
+{
+	struct uart16550 n = { .no_out2_gate = u->no_out2_gate };
+	const char *why;
+
+	if (!bytes_zero((const u8 *)s->reserved, sizeof(s->reserved)))
+		return "non-zero reserved fields";
+	if (s->flags & ~(VMPASS_UART_THR_PENDING | VMPASS_UART_TIMEOUT_PENDING))
+		return "unknown flags";
+	if (s->ier & ~IER_WRITABLE)
+		return "IER bits the chip does not have";
+	if (s->mcr & ~MCR_WRITABLE)
+		return "MCR bits the chip does not have";
+	if ((s->fcr & ~FCR_KEPT) ||
+	    ((s->fcr & FCR_KEPT) && !(s->fcr & UART_FCR_ENABLE_FIFO)))
+		return "FCR settings the chip does not keep";
+	if (s->lsr_err & ~UART_LSR_BRK_ERROR_BITS)
+		return "LSR error bits that are not errors";
+	if (s->modem_in & ~MSR_STATUS)
+		return "modem inputs outside MSR bits 7:4";
+
+	n.ier = s->ier;
+	n.lcr = s->lcr;
+	n.mcr = s->mcr;
+	n.fcr = s->fcr;
+	n.scr = s->scr;
+	n.lsr_err = s->lsr_err;
+	n.msr = s->msr;
+	n.modem_in = s->modem_in;
+	n.dl = s->dl;
+	n.rbr = s->rbr;
+	n.thr_pending = s->flags & VMPASS_UART_THR_PENDING;
+	n.timeout_pending = s->flags & VMPASS_UART_TIMEOUT_PENDING;
+
+	/* The status bits always follow the inputs (or, in loopback, MCR). */
+	if ((n.msr & MSR_STATUS) != msr_inputs(&n))
+		return "MSR status bits that do not follow the modem inputs";
+	why = fifo_restore(&n.rx, &s->rx, fifo_capacity(&n), UART_LSR_BRK_ERROR_BITS);
+	if (why)
+		return why;
+	/* The oldest byte's errors moved to LSR when it reached the top. */
+	if (n.rx.count && n.rx.err[0])
+		return "error flags on the oldest received byte";
+	why = fifo_restore(&n.tx, &s->tx, fifo_capacity(&n), 0);
+	if (why)
+		return why;
+	/* Only an RBR read or an RX reset ends a timeout, and only FIFOs time out. */
+	if (n.timeout_pending && !(uart16550_fifo_enabled(&n) && n.rx.count))
+		return "a character timeout with no bytes in the RX FIFO";
+
+	*u = n;
+	return NULL;
 }

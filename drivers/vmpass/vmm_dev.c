@@ -108,27 +108,25 @@ static void vmm_port_resample_stop(struct vmm_port *vp)
 	vp->resample = NULL;
 }
 
-static int vmm_port_resample_start(struct vmm_port *vp, int fd)
+/* Start watching @file, an eventfd whose context @ctx the caller hands over. */
+static void vmm_port_resample_start(struct vmm_port *vp, struct file *file,
+				    struct eventfd_ctx *ctx)
 {
-	struct eventfd_ctx *ctx;
-	struct file *file;
-
-	file = fget(fd);
-	if (!file)
-		return -EBADF;
-	ctx = eventfd_ctx_fileget(file);
-	if (IS_ERR(ctx)) {
-		fput(file);
-		return PTR_ERR(ctx);
-	}
 	vp->resample = ctx;
 	init_waitqueue_func_entry(&vp->resample_wait, vmm_port_resample_wakeup);
 	init_poll_funcptr(&vp->resample_pt, vmm_port_resample_queue);
 	vfs_poll(file, &vp->resample_pt);
-	fput(file);
-	return 0;
 }
 
+/*
+ * Install @ctx as the trigger. A newly installed trigger sees the current
+ * level: if the IRQ output is already asserted it is signalled at once, as
+ * a rising edge would have, or a level-triggered consumer (KVM with
+ * resampling) would never assert the line. That holds for the trigger
+ * installed before, too: a VMM that installs it again (with a new
+ * resampler, after its KVM irqfd was deassigned, which lowered the line)
+ * needs the edge just as much.
+ */
 static void vmm_port_set_trigger(struct vmm_port *vp, struct eventfd_ctx *ctx)
 {
 	struct eventfd_ctx *old;
@@ -137,16 +135,24 @@ static void vmm_port_set_trigger(struct vmm_port *vp, struct eventfd_ctx *ctx)
 	spin_lock_irqsave(&vp->port->lock, flags);
 	old = vp->trigger;
 	vp->trigger = ctx;
+	if (ctx && vp->port->irq_level)
+		compat_eventfd_signal(ctx);
 	spin_unlock_irqrestore(&vp->port->lock, flags);
 	if (old)
 		eventfd_ctx_put(old);
 }
 
+/*
+ * VMPASS_PORT_SET_IRQFD: everything that can fail (the eventfds) is taken
+ * first, so that a failed call leaves the old trigger and resampler as
+ * they were; then the old ones are replaced in one go.
+ */
 static long vmm_port_set_irqfd(struct vmm_port *vp, void __user *uarg)
 {
-	struct eventfd_ctx *trigger = NULL;
+	struct eventfd_ctx *trigger = NULL, *resample = NULL;
+	struct file *resample_file = NULL;
 	struct vmpass_irqfd req;
-	int ret = 0;
+	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -162,20 +168,105 @@ static long vmm_port_set_irqfd(struct vmm_port *vp, void __user *uarg)
 		if (IS_ERR(trigger))
 			return PTR_ERR(trigger);
 	}
+	if (req.flags & VMPASS_IRQFD_RESAMPLE) {
+		resample_file = fget(req.resample_fd);
+		if (!resample_file) {
+			ret = -EBADF;
+			goto err_trigger;
+		}
+		resample = eventfd_ctx_fileget(resample_file);
+		if (IS_ERR(resample)) {
+			ret = PTR_ERR(resample);
+			goto err_file;
+		}
+	}
 
 	mutex_lock(&vp->irqfd_lock);
 	vmm_port_resample_stop(vp);
-	if (req.flags & VMPASS_IRQFD_RESAMPLE) {
-		ret = vmm_port_resample_start(vp, req.resample_fd);
-		if (ret)
-			goto out_unlock;
-	}
+	if (resample)
+		vmm_port_resample_start(vp, resample_file, resample);
 	vmm_port_set_trigger(vp, trigger);
-	trigger = NULL;
-out_unlock:
 	mutex_unlock(&vp->irqfd_lock);
+	if (resample_file)
+		fput(resample_file);
+	return 0;
+
+err_file:
+	fput(resample_file);
+err_trigger:
 	if (trigger)
 		eventfd_ctx_put(trigger);
+	return ret;
+}
+
+/*
+ * VMPASS_PORT_GET_STATE: freezes the port and copies its state out. A
+ * buffer too small gets -ENOSPC and the size needed, before anything
+ * happens to the port.
+ */
+static long vmm_port_get_state(struct vmm_port *vp, void __user *uarg)
+{
+	struct vmpass_port_state *st;
+	struct vmpass_state_buf req;
+	long ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || memchr_inv(req.reserved, 0, sizeof(req.reserved))) {
+		pr_err_ratelimited("ttyVCOM%u: state: unknown flags or non-zero reserved fields\n",
+				   vp->port->index);
+		return -EINVAL;
+	}
+	if (req.version && req.version != VMPASS_PORT_STATE_VERSION) {
+		pr_err_ratelimited("ttyVCOM%u: state: version %u asked, this module has version %u\n",
+				   vp->port->index, req.version, VMPASS_PORT_STATE_VERSION);
+		return -EINVAL;
+	}
+	if (req.size < sizeof(*st)) {
+		req.size = sizeof(*st);
+		return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : -ENOSPC;
+	}
+	st = kvmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	com_port_get_state(vp->port, st);
+	req.size = sizeof(*st);
+	req.version = VMPASS_PORT_STATE_VERSION;
+	if (copy_to_user(u64_to_user_ptr(req.data), st, sizeof(*st)) ||
+	    copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+	kvfree(st);
+	return ret;
+}
+
+/* VMPASS_PORT_SET_STATE: all of it checked before the port is touched. */
+static long vmm_port_set_state(struct vmm_port *vp, void __user *uarg)
+{
+	struct vmpass_port_state *st;
+	struct vmpass_state_buf req;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if ((req.flags & ~VMPASS_STATE_SET_FROZEN) ||
+	    memchr_inv(req.reserved, 0, sizeof(req.reserved))) {
+		pr_err_ratelimited("ttyVCOM%u: state refused: unknown flags or non-zero reserved fields\n",
+				   vp->port->index);
+		return -EINVAL;
+	}
+	if (req.version != VMPASS_PORT_STATE_VERSION || req.size != sizeof(*st)) {
+		pr_err_ratelimited("ttyVCOM%u: state refused: version %u of %u bytes (this module has version %u of %zu)\n",
+				   vp->port->index, req.version, req.size,
+				   VMPASS_PORT_STATE_VERSION, sizeof(*st));
+		return -EINVAL;
+	}
+	st = kvmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (!copy_from_user(st, u64_to_user_ptr(req.data), sizeof(*st)))
+		ret = com_port_set_state(vp->port, st, req.flags & VMPASS_STATE_SET_FROZEN);
+	kvfree(st);
 	return ret;
 }
 
@@ -188,6 +279,10 @@ static long vmm_port_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		return vmm_port_set_irqfd(vp, (void __user *)arg);
 	case VMPASS_PORT_GET_IRQ_LEVEL:
 		return put_user((u32)vmpass_port_irq_level(vp->port), (u32 __user *)arg);
+	case VMPASS_PORT_GET_STATE:
+		return vmm_port_get_state(vp, (void __user *)arg);
+	case VMPASS_PORT_SET_STATE:
+		return vmm_port_set_state(vp, (void __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -202,8 +297,20 @@ static ssize_t vmm_port_access(struct file *file, char __user *ubuf, size_t n,
 
 	if (*ppos < 0 || *ppos >= UART16550_NR_REGS || n > VMPASS_MAX_STRING_IO)
 		return -EINVAL;
+	/* One access, the common case: no buffer to check, one byte to copy. */
+	if (n == 1) {
+		if (write && get_user(buf[0], ubuf))
+			return -EFAULT;
+		com_port_guest_rep(vp->port, *ppos, buf, 1, write);
+		if (!write && put_user(buf[0], ubuf))
+			return -EFAULT;
+		return 1;
+	}
 	for (done = 0; done < n; done += chunk) {
 		chunk = min(n - done, sizeof(buf));
+		/* No last chunk of one: a string is never a single access. */
+		if (n - done == chunk + 1)
+			chunk--;
 		if (write && copy_from_user(buf, ubuf + done, chunk))
 			return done ? done : -EFAULT;
 		com_port_guest_rep(vp->port, *ppos, buf, chunk, write);
@@ -256,21 +363,38 @@ static const struct file_operations vmm_port_fops = {
 	.llseek = noop_llseek,
 };
 
-static struct vmpass_port *vmm_find_port(const struct vmpass_attach *req)
+/*
+ * Find the port and attach @vp to it as its guest. By I/O base, both under
+ * vmpass_identity_lock, so that a remap cannot slip in between and attach
+ * the VMM to a port that no longer has that base (an attached port cannot
+ * be remapped).
+ */
+static int vmm_attach_port(const struct vmpass_attach *req, struct vmm_port *vp)
 {
-	struct vmpass_port *found = NULL;
+	struct vmpass_port *port = NULL;
 	unsigned int i;
+	int ret;
 
-	if (!(req->flags & VMPASS_ATTACH_BY_IOBASE))
-		return vmpass_port_find(req->index);
+	if (!(req->flags & VMPASS_ATTACH_BY_IOBASE)) {
+		port = vmpass_port_find(req->index);
+		if (!port)
+			return -ENODEV;
+		vp->port = port;
+		return vmpass_port_attach(port, &vmm_guest_ops, vp);
+	}
 	if (!req->iobase)
-		return NULL;
+		return -ENODEV;
 	mutex_lock(&vmpass_identity_lock);
-	for (i = 0; i < vmpass_nr_ports && !found; i++)
+	for (i = 0; i < vmpass_nr_ports && !port; i++)
 		if (vmpass_ports[i].iobase == req->iobase)
-			found = &vmpass_ports[i];
+			port = &vmpass_ports[i];
+	ret = -ENODEV;
+	if (port) {
+		vp->port = port;
+		ret = vmpass_port_attach(port, &vmm_guest_ops, vp);
+	}
 	mutex_unlock(&vmpass_identity_lock);
-	return found;
+	return ret;
 }
 
 static long vmm_attach(void __user *uarg)
@@ -286,21 +410,18 @@ static long vmm_attach(void __user *uarg)
 	if ((req.flags & ~VMPASS_ATTACH_BY_IOBASE) ||
 	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
-	port = vmm_find_port(&req);
-	if (!port)
-		return -ENODEV;
 
 	vp = kzalloc(sizeof(*vp), GFP_KERNEL);
 	if (!vp)
 		return -ENOMEM;
-	vp->port = port;
 	init_waitqueue_head(&vp->poll_wq);
 	INIT_WORK(&vp->resample_work, vmm_port_resample_work);
 	mutex_init(&vp->irqfd_lock);
 
-	ret = vmpass_port_attach(port, &vmm_guest_ops, vp);
+	ret = vmm_attach_port(&req, vp);
 	if (ret)
 		goto err_free;
+	port = vp->port;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
@@ -330,6 +451,7 @@ static long vmm_describe_port(void __user *uarg)
 {
 	struct vmpass_port_desc desc;
 	struct vmpass_port *port;
+	unsigned long flags;
 	u32 index;
 
 	if (copy_from_user(&desc, uarg, sizeof(desc)))
@@ -347,8 +469,13 @@ static long vmm_describe_port(void __user *uarg)
 	desc.iobase = port->iobase;
 	desc.irq = port->irq;
 	mutex_unlock(&vmpass_identity_lock);
-	if (READ_ONCE(port->guest_ops))
+	/* Both under the lock that sets them, so that CARD implies ATTACHED. */
+	spin_lock_irqsave(&port->lock, flags);
+	if (port->guest_ops)
 		desc.flags |= VMPASS_PORT_ATTACHED;
+	if (port->holder)
+		desc.flags |= VMPASS_PORT_CARD;
+	spin_unlock_irqrestore(&port->lock, flags);
 	snprintf(desc.tty, sizeof(desc.tty), "ttyVCOM%u", index);
 	return copy_to_user(uarg, &desc, sizeof(desc)) ? -EFAULT : 0;
 }
@@ -361,7 +488,7 @@ static long vmm_get_info(void __user *uarg)
 	info.api_version = VMPASS_API_VERSION;
 	info.nr_ports = vmpass_nr_ports;
 	info.features = VMPASS_FEATURE_IRQFD | VMPASS_FEATURE_IRQFD_RESAMPLE |
-			VMPASS_FEATURE_STRING_IO;
+			VMPASS_FEATURE_STRING_IO | VMPASS_FEATURE_PORT_STATE;
 	info.nr_devices = vmpass_pci_count();
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }

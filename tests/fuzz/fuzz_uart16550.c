@@ -2,10 +2,15 @@
 /*
  * libFuzzer target: any sequence of guest register accesses and host-side
  * events keeps the 16550A model within its invariants (FIFO bounds, IIR
- * encodings, IER bits) and never reads or writes out of bounds.
+ * encodings, IER bits) and never reads or writes out of bounds. Its
+ * snapshot restores to a model with the same snapshot; and any bytes taken
+ * as a snapshot either are refused or restore to a model within the same
+ * invariants.
  */
 #include <assert.h>
 #include <stddef.h>
+#include <string.h>
+#include <uapi/linux/vmpass.h>
 
 #include "uart16550.h"
 #include "fuzz.h"
@@ -22,6 +27,26 @@ static void check(const struct uart16550 *u)
 		assert(u->rx.count <= 1 && u->tx.count <= 1 && !(iir & UART16550_IIR_FIFOS));
 	if (uart16550_irq_level(u))
 		assert(!(iir & UART_IIR_NO_INT));
+}
+
+static void save_restore(const struct uart16550 *u, const u8 *data, size_t size)
+{
+	struct vmpass_uart_state a, b;
+	struct uart16550 v = { .no_out2_gate = u->no_out2_gate }, w = { 0 };
+
+	uart16550_save(u, &a);
+	assert(!uart16550_restore(&v, &a));
+	uart16550_save(&v, &b);
+	assert(!memcmp(&a, &b, sizeof(a)));
+	assert(uart16550_irq_level(u) == uart16550_irq_level(&v));
+
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, data, size < sizeof(a) ? size : sizeof(a));
+	if (uart16550_restore(&w, &a))
+		return;
+	check(&w);
+	uart16550_save(&w, &b);
+	assert(!memcmp(&a, &b, sizeof(a)));
 }
 
 int FUZZ_ENTRY(const u8 *data, size_t size)
@@ -61,5 +86,6 @@ int FUZZ_ENTRY(const u8 *data, size_t size)
 		check(&u);
 		assert(uart16550_char_time_ns(&u) > 0);
 	}
+	save_restore(&u, data, size);
 	return 0;
 }

@@ -6,7 +6,9 @@
 #ifndef VMPASS_TESTS_LINUX_TYPES_H
 #define VMPASS_TESTS_LINUX_TYPES_H
 
+#include <asm/types.h>	/* __u8 and friends, for the uapi header */
 #include <stdbool.h>
+#include <stddef.h>	/* NULL, as the kernel's <linux/types.h> gives it */
 
 typedef unsigned char u8;
 typedef unsigned short u16;
