@@ -5,6 +5,7 @@
  * ttyS and the host end is /dev/ttyVCOMn. Also the ports' identities
  * (setserial, sysfs) and bad module parameters.
  */
+#include <fcntl.h>
 #include <linux/serial.h>
 #include <poll.h>
 #include <pthread.h>
@@ -318,6 +319,211 @@ TEST_F(oracle, break_crosses_both_ways)
 
 	ASSERT_EQ(0, ioctl(self->e.host, TIOCGICOUNT, &after));
 	EXPECT_EQ(before.brk + 1, after.brk);
+}
+
+/* Whatever @fd receives within @ms, up to @size bytes. */
+static ssize_t read_for(int fd, __u8 *buf, size_t size, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+
+	while (got < size && poll(&p, 1, ms) == 1) {
+		ssize_t r = read(fd, buf + got, size - got);
+
+		if (r <= 0)
+			return -1;
+		got += r;
+	}
+	return got;
+}
+
+/*
+ * TTY_DRIVER_REAL_RAW: the driver, not n_tty, honours IGNBRK and CREAD. On
+ * a raw line with IGNBRK a break must not read as a NUL, and with -cread
+ * nothing is received.
+ */
+TEST_F(oracle, host_end_honours_ignbrk_and_cread)
+{
+	__u8 buf[16];
+
+	ASSERT_EQ(0, system("stty -F /dev/ttyVCOM0 ignbrk"));
+	ASSERT_EQ(0, tcsendbreak(self->e.guest, 0));
+	ASSERT_EQ(1, write(self->e.guest, "x", 1));
+	ASSERT_EQ(0, tcdrain(self->e.guest));
+	EXPECT_EQ(1, read_for(self->e.host, buf, sizeof(buf), 1000));
+	EXPECT_EQ('x', buf[0]);
+
+	/* Without IGNBRK (and BRKINT, PARMRK), a break reads as one NUL. */
+	ASSERT_EQ(0, system("stty -F /dev/ttyVCOM0 -ignbrk"));
+	ASSERT_EQ(0, tcsendbreak(self->e.guest, 0));
+	ASSERT_EQ(1, write(self->e.guest, "y", 1));
+	ASSERT_EQ(0, tcdrain(self->e.guest));
+	EXPECT_EQ(2, read_for(self->e.host, buf, sizeof(buf), 1000));
+	EXPECT_EQ(0, buf[0]);
+	EXPECT_EQ('y', buf[1]);
+
+	/* -cread: the receiver is off, what arrives is lost; cread again. */
+	ASSERT_EQ(0, system("stty -F /dev/ttyVCOM0 -cread"));
+	ASSERT_EQ(3, write(self->e.guest, "abc", 3));
+	ASSERT_EQ(0, tcdrain(self->e.guest));
+	EXPECT_EQ(0, read_for(self->e.host, buf, sizeof(buf), 500));
+	ASSERT_EQ(0, system("stty -F /dev/ttyVCOM0 cread"));
+	ASSERT_EQ(1, write(self->e.guest, "d", 1));
+	EXPECT_EQ(1, read_for(self->e.host, buf, sizeof(buf), 1000));
+	EXPECT_EQ('d', buf[0]);
+}
+
+#define TTY_BUFFER_LIMIT	"/sys/kernel/debug/vmpass/ttyVCOM0/tty_buffer_limit"
+
+/*
+ * The host end's tty buffers can fill before its line discipline throttles
+ * (flush_to_ldisc running late, another line discipline, a failed atomic
+ * allocation); a tty buffer limit of 1 KiB makes that happen at once.
+ * Once they drain, the guest's transmitter must start again by itself:
+ * nothing else here (no host write, no unthrottle) would restart it.
+ */
+TEST_F_TIMEOUT(oracle, guest_output_resumes_when_tty_buffers_drain, 120)
+{
+	struct stream g2h = { .fd = self->e.guest, .seed = 0xc0ffee, .mask = 0xff,
+			      .len = 256 * 1024 };
+	struct stream rx = g2h;
+	pthread_t t[2];
+
+	ASSERT_EQ(0, write_str(TTY_BUFFER_LIMIT, "1024"));
+	EXPECT_TRUE(command_output_has("cat " TTY_BUFFER_LIMIT, "1024"));
+	rx.fd = self->e.host;
+	ASSERT_EQ(0, pthread_create(&t[0], NULL, stream_reader, &rx));
+	ASSERT_EQ(0, pthread_create(&t[1], NULL, stream_writer, &g2h));
+	pthread_join(t[0], NULL);
+	if (rx.err)
+		pthread_cancel(t[1]);
+	pthread_join(t[1], NULL);
+	EXPECT_EQ(0, rx.err) TH_LOG("guest to host: %zu of %zu bytes, then nothing",
+				    rx.done, g2h.len);
+	EXPECT_EQ(g2h.len, rx.done);
+	EXPECT_EQ(0, g2h.err);
+}
+
+#define CLOSED_OUTPUT	"/sys/class/tty/ttyVCOM0/closed_output"
+#define DROPPED_OUTPUT	"/sys/class/tty/ttyVCOM0/dropped_output"
+
+/*
+ * Writes the stream @s without blocking until its fd stays full for a
+ * second; s->done is how much it took.
+ */
+static void stream_write_until_full(struct stream *s)
+{
+	__u8 buf[1024];
+	size_t have = 0;
+	__u32 x = s->seed;
+	int idle = 0;
+
+	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
+	while (s->done < s->len && idle < 10) {
+		ssize_t r;
+
+		while (have < sizeof(buf) && s->done + have < s->len)
+			buf[have++] = stream_byte(&x, s->mask);
+		r = write(s->fd, buf, have);
+		if (r < 0 && errno != EAGAIN) {
+			s->err = errno;
+			break;
+		}
+		if (r <= 0) {
+			idle++;
+			usleep(100000);
+			continue;
+		}
+		idle = 0;
+		memmove(buf, buf + r, have - r);
+		have -= r;
+		s->done += r;
+	}
+	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) & ~O_NONBLOCK);
+}
+
+/* The host end again, as it was left (raw): no flush, what waits stays. */
+static int host_reopen(void)
+{
+	return open("/dev/ttyVCOM0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
+/*
+ * By default a closed host end keeps the guest's output for the next
+ * opener: nothing is lost, and once the buffers are full the guest waits.
+ */
+TEST_F_TIMEOUT(oracle, closed_host_end_keeps_guest_output_by_default, 120)
+{
+	struct stream g2h = { .fd = self->e.guest, .seed = 0x5eed, .mask = 0xff,
+			      .len = 64 * 1024 };
+	struct serial_icounter_struct ic;
+	struct stream rx = g2h;
+	char buf[32];
+
+	ASSERT_EQ(0, read_line(CLOSED_OUTPUT, buf, sizeof(buf)));
+	EXPECT_STREQ("keep", buf);
+	close(self->e.host);
+	self->e.host = -1;
+	stream_write_until_full(&g2h);
+	ASSERT_EQ(0, g2h.err);
+	EXPECT_LT(4096, g2h.done);
+	EXPECT_GT(g2h.len, g2h.done) TH_LOG("the guest never had to wait");
+
+	self->e.host = host_reopen();
+	ASSERT_LE(0, self->e.host);
+	rx.fd = self->e.host;
+	rx.len = g2h.done;
+	stream_reader(&rx);
+	EXPECT_EQ(0, rx.err);
+	EXPECT_EQ(g2h.done, rx.done);
+	ASSERT_EQ(0, ioctl(self->e.host, TIOCGICOUNT, &ic));
+	EXPECT_EQ(0, ic.buf_overrun);
+	ASSERT_EQ(0, read_line(DROPPED_OUTPUT, buf, sizeof(buf)));
+	EXPECT_STREQ("0", buf);
+}
+
+/*
+ * closed_output=drop: like a real UART, the guest transmits into the void
+ * while the host end is closed, at full speed, and the bytes are counted
+ * (TIOCGICOUNT buf_overrun, sysfs, vmpassctl). An open host end still
+ * gets everything.
+ */
+TEST_F_TIMEOUT(oracle, closed_host_end_can_drop_and_count_guest_output, 120)
+{
+	struct serial_icounter_struct ic;
+	static __u8 out[64 * 1024];
+	__u8 buf[16];
+	char line[32];
+	size_t off = 0;
+
+	ASSERT_EQ(0, write_str(CLOSED_OUTPUT, "drop"));
+	EXPECT_EQ(-EINVAL, write_str(CLOSED_OUTPUT, "lose"));
+	ASSERT_EQ(0, read_line(CLOSED_OUTPUT, line, sizeof(line)));
+	EXPECT_STREQ("drop", line);
+	close(self->e.host);
+	self->e.host = -1;
+
+	memset(out, 'o', sizeof(out));
+	while (off < sizeof(out)) {
+		ssize_t r = write(self->e.guest, out + off, sizeof(out) - off);
+
+		ASSERT_LT(0, r);
+		off += r;
+	}
+	ASSERT_EQ(0, tcdrain(self->e.guest));
+	ASSERT_EQ(0, read_line(DROPPED_OUTPUT, line, sizeof(line)));
+	EXPECT_STREQ("65536", line);
+	EXPECT_TRUE(command_output_has("build/tools/vmpassctl ports",
+				       "closed: drop, dropped 65536"));
+
+	self->e.host = host_reopen();
+	ASSERT_LE(0, self->e.host);
+	ASSERT_EQ(0, ioctl(self->e.host, TIOCGICOUNT, &ic));
+	EXPECT_EQ(65536, ic.buf_overrun);
+	EXPECT_EQ(0, read_for(self->e.host, buf, sizeof(buf), 300));
+	ASSERT_EQ(1, write(self->e.guest, "z", 1));
+	EXPECT_EQ(1, read_for(self->e.host, buf, sizeof(buf), 2000));
+	EXPECT_EQ('z', buf[0]);
 }
 
 TEST_F_TIMEOUT(oracle, rmmod_while_both_ends_move_data, 120)

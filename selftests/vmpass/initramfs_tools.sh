@@ -18,7 +18,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=${1:-6.12}
-release=$("$top/scripts/kver" "$kernel")
+kdir=$("$top/scripts/kver" --kdir "$kernel")
+release=${kdir##*/linux-headers-}
 kimg=$("$top/scripts/vm-kernel" "$release")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -81,20 +82,43 @@ chmod 755 "$conf/scripts/init-premount/vmpass_report"
 
 # /lib/modules/RELEASE and /boot/config-RELEASE, in a private namespace.
 unshare -m bash -euo pipefail -c '
-	kimg=$1 release=$2 ko=$3 tmp=$4 conf=$5
-	mods=/usr/lib/modules/$release
-	mkdir -p "$tmp/upper" "$tmp/work" "$tmp/boot"
+	kimg=$1 release=$2 ko=$3 tmp=$4 conf=$5 kdir=$6
+	# Where depmod and mkinitramfs look (/usr/lib/modules, merged /usr).
+	moddir=$(readlink -f /lib)/modules
+	mods=$moddir/$release
+	mkdir -p "$tmp/boot"
 	mount --make-rprivate /
-	mkdir -p "$mods" 2>/dev/null || true
-	mount -t overlay -o "lowerdir=$kimg/layer$mods,upperdir=$tmp/upper,workdir=$tmp/work" \
+	# The overlays'"'"' upper layers on a tmpfs: /tmp may be an overlayfs
+	# itself (a container), which cannot be one.
+	mkdir -p "$tmp/ovl"
+	mount -t tmpfs ovl "$tmp/ovl"
+	mkdir -p "$tmp/ovl/upper" "$tmp/ovl/work"
+	# The mount point, in the namespace only: a host without a kernel
+	# package lacks the folder, which then comes from an overlay of its
+	# parent (which must have no mounts below it: an overlay hides them).
+	if [ ! -d "$moddir" ]; then
+		parent=${moddir%/modules}
+		if awk -v p="$parent/" '"'"'index($5, p) == 1 { found = 1 } END { exit !found }'"'"' /proc/self/mountinfo; then
+			echo "initramfs_tools.sh: no $moddir, and mounts below $parent that an overlay would hide"
+			exit 1
+		fi
+		mkdir -p "$tmp/ovl/lib-upper" "$tmp/ovl/lib-work"
+		mount -t overlay -o "lowerdir=$parent,upperdir=$tmp/ovl/lib-upper,workdir=$tmp/ovl/lib-work" \
+			libdir "$parent"
+		mkdir "$moddir"
+	fi
+	mount -t tmpfs modules "$moddir"
+	mkdir -p "$mods"
+	mount -t overlay -o "lowerdir=$kimg/layer/usr/lib/modules/$release,upperdir=$tmp/ovl/upper,workdir=$tmp/ovl/work" \
 		modules "$mods"
 	mkdir -p "$mods/updates"
 	cp "$ko" "$mods/updates/vmpass.ko"
 	depmod "$release"
-	cp "/usr/src/linux-headers-$release/.config" "$tmp/boot/config-$release"
+	cp "$kdir/.config" "$tmp/boot/config-$release"
 	mount --bind "$tmp/boot" /boot
 	mkinitramfs -d "$conf" -o "$tmp/initrd.img" "$release"
-' - "$kimg" "$release" "$top/build/$release/vmpass.ko" "$tmp" "$conf" > "$tmp/mkinitramfs.log" 2>&1 || {
+' - "$kimg" "$release" "$top/build/$release/vmpass.ko" "$tmp" "$conf" "$kdir" \
+	> "$tmp/mkinitramfs.log" 2>&1 || {
 	cat "$tmp/mkinitramfs.log"
 	echo "not ok 1 mkinitramfs with the vmpass hook"
 	exit 1

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A reader gives up after this long without a byte. */
@@ -26,6 +27,7 @@ struct stream {
 	size_t len;
 	size_t done;
 	int err;
+	struct timespec first;	/* when the reader got its first byte */
 };
 
 static inline __u8 stream_byte(__u32 *x, __u8 mask)
@@ -83,6 +85,8 @@ static inline void *stream_reader(void *arg)
 			s->err = errno;
 			return NULL;
 		}
+		if (!s->done && r > 0)
+			clock_gettime(CLOCK_MONOTONIC, &s->first);
 		for (i = 0; i < r; i++) {
 			if (buf[i] != stream_byte(&x, s->mask)) {
 				s->err = EIO;

@@ -5,7 +5,10 @@
  *
  *   streams   ports 0 and 1: a userspace "guest" on the port fd and a host
  *             end on /dev/ttyVCOMn move numbered, checksummed records both
- *             ways; every record must arrive, in order, intact;
+ *             ways; every record must arrive, in order, intact; the host
+ *             reader takes turns being prompt, slow (small reads, now and
+ *             then) and stopping (it stops reading for a while, long
+ *             enough for the guest to fill every buffer and wait);
  *   registers random offsets, values and string lengths on ports 2..7,
  *             with irqfds set now and then (attach, access, detach);
  *   tty       opens, closes, writes, termios, TIOCMSET and break on the
@@ -13,6 +16,12 @@
  *   remap     TIOCSSERIAL to random identities on ports 2..7 (refused
  *             while attached or clashing, as documented);
  *   pci       new_slot/remove_slot cycles on the NIC at 00:05.0, if any;
+ *   unbind    new_slot, sysfs unbind and bind, new_slot again and
+ *             remove_slot on the NIC at 00:04.0, if any;
+ *   list      two readers of VMPASS_LIST_PCI, GET_INFO and slots, racing
+ *             the two above;
+ *   vfio      a VMM opening the NIC at 00:05.0 through VFIO, racing the
+ *             new_slot/remove_slot cycles (never pulled while it holds it);
  *   module    rmmod attempts while all that runs (refused: busy), and every
  *             few seconds a real rmmod/insmod cycle: the workers finish their
  *             current round, the module goes and comes back, they go on.
@@ -23,6 +32,7 @@
  */
 #include <linux/serial.h>
 #include <linux/serial_reg.h>
+#include <linux/vfio.h>
 #include <linux/vmpass.h>
 #include <poll.h>
 #include <pthread.h>
@@ -40,23 +50,28 @@
 #define NR_PORTS	8
 #define NR_STREAMS	2
 #define STREAM_BYTES	(8 * 1024)
+#define STOP_BYTES	(32 * 1024)	/* more than the buffers hold */
+#define STOP_MS		200	/* after the guest had to wait */
+#define STOP_MAX_MS	10000
 #define RECORD_SIZE	16
 #define UART_FIFO_BYTES	16
 #define UART_NR_REGS	(UART_SCR + 1)
 #define STRESS_NIC	"0000:00:05.0"
+#define STRESS_NIC_UNBIND "0000:00:04.0"
 #define PCI_DRV		"/sys/bus/pci/drivers/vmpass/"
 
 static struct {
 	pthread_rwlock_t quiesce;	/* workers read-hold it for one round */
 	atomic_bool stop;
 	atomic_ulong reg_ops, tty_ops, remaps, remaps_refused, attaches, attach_busy;
-	atomic_ulong pci_cycles, rmmod_refused, module_cycles, hangups, termios_overtaken;
-	atomic_ulong records, bytes_verified, stream_rounds;
+	atomic_ulong pci_cycles, pci_busy, pci_unbinds, pci_lists, vfio_opens;
+	atomic_ulong rmmod_refused, module_cycles, hangups, termios_overtaken;
+	atomic_ulong records, bytes_verified, stream_rounds, slow_rounds, stopped_rounds;
 	atomic_ulong unexpected;	/* failures: each also printed */
 } st;
 
 /* What each worker is doing, for the report if one of them hangs. */
-#define MAX_WORKERS	8
+#define MAX_WORKERS	12
 static struct {
 	pid_t tid;
 	const char *name;
@@ -165,17 +180,33 @@ static int reg_wr(int fd, unsigned int reg, __u8 v)
 	return pwrite(fd, &v, 1, reg) == 1 ? 0 : -1;
 }
 
+/* How the host end reads in a stream round. */
+enum host_reader { READER_PROMPT, READER_SLOW, READER_STOPPING, NR_READERS };
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 /*
  * One round of a stream: attach the port, open its tty, move
- * STREAM_BYTES each way at once, verify, close. Returns false on loss.
+ * STREAM_BYTES each way at once (STOP_BYTES with a stopping reader),
+ * verify, close. Returns false on loss.
  */
-static bool stream_round(int ctl, unsigned int port)
+static bool stream_round(int ctl, unsigned int port, enum host_reader reader)
 {
 	struct record_stream g_tx = { .port = port, .dir = 0 }, h_rx = { .port = port, .dir = 0 };
 	struct record_stream h_tx = { .port = port, .dir = 1 }, g_rx = { .port = port, .dir = 1 };
 	struct vmpass_attach at = { .index = port };
 	__u8 buf[UART_FIFO_BYTES], hb[512];
 	time_t deadline = time(NULL) + 60;
+	size_t len = reader == READER_STOPPING ? STOP_BYTES : STREAM_BYTES;
+	struct timespec stopped_at = { 0 };
+	unsigned int loops = 0;
+	bool stopped = false, guest_waited = false;
 	char tty[32];
 	int fd, tfd, i, n, lsr;
 	bool ok = true;
@@ -201,8 +232,8 @@ static bool stream_round(int ctl, unsigned int port)
 	reg_wr(fd, UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
 
 	STAGE("stream transfer");
-	while (ok && (g_tx.done < STREAM_BYTES || h_rx.done < STREAM_BYTES ||
-		      h_tx.done < STREAM_BYTES || g_rx.done < STREAM_BYTES)) {
+	while (ok && (g_tx.done < len || h_rx.done < len ||
+		      h_tx.done < len || g_rx.done < len)) {
 		if (time(NULL) > deadline) {
 			fprintf(stderr, "# stress: port %u stalled: %zu/%zu/%zu/%zu\n", port,
 				g_tx.done, h_rx.done, h_tx.done, g_rx.done);
@@ -215,8 +246,8 @@ static bool stream_round(int ctl, unsigned int port)
 			break;
 		}
 		/* The guest: a FIFO-full burst when THRE, bytes while DR. */
-		if ((lsr & UART_LSR_THRE) && g_tx.done < STREAM_BYTES) {
-			for (n = 0; n < UART_FIFO_BYTES && g_tx.done < STREAM_BYTES; n++)
+		if ((lsr & UART_LSR_THRE) && g_tx.done < len) {
+			for (n = 0; n < UART_FIFO_BYTES && g_tx.done < len; n++)
 				buf[n] = stream_next(&g_tx);
 			if (pwrite(fd, buf, n, UART_TX) != n)
 				report_unexpected("stream THR write", errno);
@@ -230,12 +261,34 @@ static bool stream_round(int ctl, unsigned int port)
 				ok = false;
 			}
 		}
-		/* The host. */
-		n = read(tfd, hb, sizeof(hb));
+		/* The host: a prompt, a slow or a stopping reader. */
+		loops++;
+		if (reader == READER_STOPPING && !stopped && !stopped_at.tv_sec &&
+		    g_tx.done >= len / 8) {
+			clock_gettime(CLOCK_MONOTONIC, &stopped_at);
+			stopped = true;
+			STAGE("stream transfer, host reader stopped");
+		}
+		if (stopped && (guest_waited ? ms_since(&stopped_at) >= STOP_MS :
+				ms_since(&stopped_at) >= STOP_MAX_MS)) {
+			stopped = false;
+			STAGE("stream transfer");
+		}
+		n = 0;
+		if (stopped && !guest_waited && !(lsr & UART_LSR_THRE)) {
+			guest_waited = true;
+			clock_gettime(CLOCK_MONOTONIC, &stopped_at);
+		}
+		if (stopped)
+			usleep(100);
+		else if (reader != READER_SLOW)
+			n = read(tfd, hb, sizeof(hb));
+		else if (loops % 8 == 0)
+			n = read(tfd, hb, 32);
 		for (i = 0; i < n; i++)
 			ok &= stream_check(&h_rx, hb[i]);
-		if (h_tx.done < STREAM_BYTES) {
-			size_t want = STREAM_BYTES - h_tx.done;
+		if (h_tx.done < len) {
+			size_t want = len - h_tx.done;
 			struct record_stream save = h_tx;
 
 			if (want > sizeof(hb))
@@ -256,6 +309,10 @@ static bool stream_round(int ctl, unsigned int port)
 			port, h_rx.seq, g_rx.seq);
 	else
 		atomic_fetch_add(&st.bytes_verified, h_rx.done + g_rx.done);
+	if (ok && reader == READER_SLOW)
+		atomic_fetch_add(&st.slow_rounds, 1);
+	if (ok && reader == READER_STOPPING && guest_waited)
+		atomic_fetch_add(&st.stopped_rounds, 1);
 	STAGE("stream tty close");
 	close(tfd);
 	STAGE("stream detach");
@@ -280,6 +337,7 @@ static int open_ctl_or_wait(void)
 static void *stream_worker(void *arg)
 {
 	unsigned int port = (unsigned long)arg;
+	unsigned int round = 0;
 	bool ok = true;
 	int ctl;
 
@@ -289,7 +347,7 @@ static void *stream_worker(void *arg)
 		pthread_rwlock_rdlock(&st.quiesce);
 		ctl = open_ctl_or_wait();
 		if (ctl >= 0) {
-			ok = stream_round(ctl, port);
+			ok = stream_round(ctl, port, round++ % NR_READERS);
 			close(ctl);
 		}
 		pthread_rwlock_unlock(&st.quiesce);
@@ -499,8 +557,14 @@ static void *pci_worker(void *arg)
 		STAGE("new_slot");
 		ret = write_str(PCI_DRV "new_slot", STRESS_NIC);
 		if (!ret) {
+			/* Claimed for a while: the VFIO worker's window to open it. */
+			usleep(50000);
 			STAGE("remove_slot");
-			ret = write_str(PCI_DRV "remove_slot", STRESS_NIC);
+			/* -EBUSY while the VFIO worker holds it: try again. */
+			while ((ret = write_str(PCI_DRV "remove_slot", STRESS_NIC)) == -EBUSY) {
+				atomic_fetch_add(&st.pci_busy, 1);
+				usleep(10000);
+			}
 			if (ret)
 				report_unexpected("remove_slot", -ret);
 			else
@@ -510,6 +574,152 @@ static void *pci_worker(void *arg)
 		}
 		pthread_rwlock_unlock(&st.quiesce);
 		usleep(20000);
+	}
+	return NULL;
+}
+
+/*
+ * The NIC at 00:04.0 through every way in and out: new_slot, a sysfs
+ * unbind (gives it back; it is released), bind (refused while released),
+ * new_slot again, remove_slot. The other workers race each step, so a step
+ * may find the device already gone (-ENODEV) or, for bind, with a host
+ * driver (-EBUSY). Nothing else is expected.
+ */
+static void *pci_unbind_worker(void *arg)
+{
+	static const char *const steps[] = {
+		PCI_DRV "new_slot", PCI_DRV "unbind", PCI_DRV "bind", PCI_DRV "new_slot",
+		PCI_DRV "remove_slot",
+	};
+	unsigned int i;
+	int ret;
+
+	worker_register("pci unbind");
+	while (!st.stop) {
+		STAGE("waiting for a module cycle");
+		pthread_rwlock_rdlock(&st.quiesce);
+		for (i = 0; i < ARRAY_SIZE(steps); i++) {
+			STAGE(steps[i]);
+			ret = write_str(steps[i], STRESS_NIC_UNBIND);
+			/* bind: -EBUSY when a host driver has it already. */
+			if (ret && ret != -ENODEV && ret != -EBUSY && !module_gone(-ret))
+				report_unexpected(steps[i], -ret);
+		}
+		atomic_fetch_add(&st.pci_unbinds, 1);
+		pthread_rwlock_unlock(&st.quiesce);
+		usleep(10000);
+	}
+	return NULL;
+}
+
+/* Open STRESS_NIC through VFIO; the device fd, or -errno. */
+static int vfio_open_nic(int *container, int *group)
+{
+	char buf[128], path[64];
+	ssize_t n;
+	int dev;
+
+	*container = *group = -1;
+	n = readlink("/sys/bus/pci/devices/" STRESS_NIC "/iommu_group", buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(buf, '/') + 1);
+	*container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (*container < 0)
+		return -errno;
+	*group = open(path, O_RDWR | O_CLOEXEC);
+	if (*group < 0)
+		return -errno;
+	if (ioctl(*group, VFIO_GROUP_SET_CONTAINER, container) ||
+	    ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
+		return -errno;
+	dev = ioctl(*group, VFIO_GROUP_GET_DEVICE_FD, STRESS_NIC);
+	return dev < 0 ? -errno : dev;
+}
+
+/*
+ * A VMM opening STRESS_NIC through VFIO while new_slot/remove_slot cycle
+ * on it: an open either fails (not claimed now, or being given back) or
+ * holds the device, which remove_slot then refuses (-EBUSY). VFIO's
+ * request to let go (VFIO_PCI_REQ_IRQ) must never come while it holds it.
+ */
+static void *pci_vfio_worker(void *arg)
+{
+	char irqbuf[sizeof(struct vfio_irq_set) + sizeof(int)];
+	struct vfio_irq_set *irq = (struct vfio_irq_set *)irqbuf;
+	int container, group, dev, req;
+	__u64 v;
+
+	worker_register("pci vfio");
+	while (!st.stop) {
+		STAGE("waiting for a module cycle");
+		pthread_rwlock_rdlock(&st.quiesce);
+		STAGE("vfio open");
+		dev = vfio_open_nic(&container, &group);
+		if (dev >= 0) {
+			req = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			irq->argsz = sizeof(irqbuf);
+			irq->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+			irq->index = VFIO_PCI_REQ_IRQ_INDEX;
+			irq->start = 0;
+			irq->count = 1;
+			memcpy(irq->data, &req, sizeof(req));
+			if (ioctl(dev, VFIO_DEVICE_SET_IRQS, irq))
+				report_unexpected("VFIO_PCI_REQ_IRQ", errno);
+			STAGE("holding the device");
+			usleep(30000);
+			if (read(req, &v, sizeof(v)) == sizeof(v))
+				report_unexpected("the device was pulled from an open VMM", EBUSY);
+			atomic_fetch_add(&st.vfio_opens, 1);
+			close(dev);
+			close(req);
+		}
+		if (group >= 0)
+			close(group);
+		if (container >= 0)
+			close(container);
+		pthread_rwlock_unlock(&st.quiesce);
+		usleep(5000);
+	}
+	return NULL;
+}
+
+/* VMPASS_LIST_PCI, GET_INFO and slots, as fast as they go. */
+static void *pci_list_worker(void *arg)
+{
+	struct vmpass_pci_dev devs[4];
+	struct vmpass_pci_list list = { .devices = (unsigned long)devs };
+	struct vmpass_info info;
+	char buf[512];
+	int ctl, i;
+
+	worker_register("pci list");
+	while (!st.stop) {
+		STAGE("waiting for a module cycle");
+		pthread_rwlock_rdlock(&st.quiesce);
+		STAGE("list");
+		ctl = ctl_open();
+		if (ctl < 0) {
+			if (!module_gone(errno))
+				report_unexpected("open /dev/vmpass", errno);
+			pthread_rwlock_unlock(&st.quiesce);
+			continue;
+		}
+		for (i = 0; i < 50 && !st.stop; i++) {
+			list.count = 1 + i % 4;
+			if (ioctl(ctl, VMPASS_LIST_PCI, &list))
+				report_unexpected("VMPASS_LIST_PCI", errno);
+			else if (list.count > 2)
+				report_unexpected("VMPASS_LIST_PCI: more than 2 devices", EINVAL);
+			if (ioctl(ctl, VMPASS_GET_INFO, &info))
+				report_unexpected("VMPASS_GET_INFO", errno);
+			if (read_line(PCI_DRV "slots", buf, sizeof(buf)) && errno != ENOENT)
+				report_unexpected("slots", errno);
+			atomic_fetch_add(&st.pci_lists, 1);
+		}
+		close(ctl);
+		pthread_rwlock_unlock(&st.quiesce);
 	}
 	return NULL;
 }
@@ -614,7 +824,9 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1800)
 	const char *env = getenv("STRESS_SECONDS");
 	int seconds = env ? atoi(env) : 60;
 	bool pci = path_exists("/sys/bus/pci/devices/" STRESS_NIC);
-	pthread_t th[8], wd;
+	pthread_t th[MAX_WORKERS], wd;
+	bool pci2 = path_exists("/sys/bus/pci/devices/" STRESS_NIC_UNBIND);
+	bool has_iommu = path_exists("/sys/bus/pci/devices/" STRESS_NIC "/iommu_group");
 	int nth = 0, i;
 
 	for (i = 0; i < NR_STREAMS; i++)
@@ -624,6 +836,14 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1800)
 	pthread_create(&th[nth++], NULL, tty_worker, (void *)3UL);
 	if (pci)
 		pthread_create(&th[nth++], NULL, pci_worker, NULL);
+	if (pci2)
+		pthread_create(&th[nth++], NULL, pci_unbind_worker, NULL);
+	if (pci && has_iommu)
+		pthread_create(&th[nth++], NULL, pci_vfio_worker, NULL);
+	if (pci || pci2) {
+		pthread_create(&th[nth++], NULL, pci_list_worker, NULL);
+		pthread_create(&th[nth++], NULL, pci_list_worker, NULL);
+	}
 	watchdog_deadline = time(NULL) + seconds + 150;
 	pthread_create(&wd, NULL, watchdog, NULL);
 	pthread_detach(wd);
@@ -638,20 +858,36 @@ TEST_F_TIMEOUT(stress, everything_at_once, 1800)
 	       seconds, st.reg_ops, st.attaches, st.attach_busy);
 	printf(" tty rounds %lu, remaps %lu (+%lu refused), pci cycles %lu%s\n",
 	       st.tty_ops, st.remaps, st.remaps_refused, st.pci_cycles, pci ? "" : " (no NIC)");
+	printf("# stress: pci unbind rounds %lu, LIST_PCI/GET_INFO/slots rounds %lu,",
+	       st.pci_unbinds, st.pci_lists);
+	printf(" VFIO opens held %lu, remove_slot busy %lu\n", st.vfio_opens, st.pci_busy);
 	printf("# stress: rmmod refused while busy %lu, rmmod/insmod cycles %lu,",
 	       st.rmmod_refused, st.module_cycles);
 	printf(" tty calls cut short by a DTR hangup %lu,", st.hangups);
 	printf(" tcsetattr overtaken by the guest's LCR %lu\n", st.termios_overtaken);
-	printf("# stress: streams: %lu rounds, %lu records, %lu bytes verified, %lu unexpected\n",
-	       st.stream_rounds, st.records, st.bytes_verified, st.unexpected);
+	printf("# stress: streams: %lu rounds (%lu with a slow host reader,",
+	       st.stream_rounds, st.slow_rounds);
+	printf(" %lu with one that stopped until the guest waited),", st.stopped_rounds);
+	printf(" %lu records, %lu bytes verified, %lu unexpected\n",
+	       st.records, st.bytes_verified, st.unexpected);
 	if (st.unexpected)
 		system("dmesg | grep -v 'overlaps\\|is shared' | tail -n 20 | sed 's/^/# /'");
 	EXPECT_EQ(0, st.unexpected);
 	EXPECT_LT(0, st.bytes_verified);
+	EXPECT_LT(0, st.slow_rounds);
+	EXPECT_LT(0, st.stopped_rounds);
 	EXPECT_LT(0, st.module_cycles);
 	EXPECT_LT(0, st.reg_ops);
 	if (pci)
 		EXPECT_LT(0, st.pci_cycles);
+	if (pci2) {
+		EXPECT_LT(0, st.pci_unbinds);
+		/* Given back in the end, whatever the races did. */
+		EXPECT_EQ(0, system("sleep 1; readlink /sys/bus/pci/devices/" STRESS_NIC_UNBIND
+				    "/driver | grep -q e1000"));
+	}
+	if (pci || pci2)
+		EXPECT_LT(0, st.pci_lists);
 }
 
 TEST_HARNESS_MAIN

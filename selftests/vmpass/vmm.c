@@ -5,6 +5,7 @@
  * DOS-style interrupt-driven echo over vmpass ports whose IRQs reach the
  * guest's 8259s through KVM_IRQFD.
  */
+#include <linux/serial.h>
 #include <linux/serial_reg.h>
 #include <linux/vmpass.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 
 #define MINIVMM		"build/tools/minivmm"
 #define ECHO_GUEST	"build/tools/guests/echo.bin"
+#define BENCH_TX_GUEST	"build/tools/guests/bench_tx.bin"
 
 /* Start minivmm on @ports and wait until the guest has raised DTR on each. */
 static pid_t vmm_start(const unsigned int *iobase, unsigned int n)
@@ -409,6 +411,277 @@ TEST_F(abi, irq_eventfd_poll_and_resample)
 	close(rfd);
 }
 
+static bool efd_signalled(int efd, int timeout_ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	__u64 count;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return false;
+	return read(efd, &count, sizeof(count)) == sizeof(count) && count;
+}
+
+/*
+ * An irqfd installed while the IRQ output is already high is signalled at
+ * once (with resampling, KVM would otherwise never assert the line), and a
+ * VMPASS_PORT_SET_IRQFD that fails changes nothing: the old trigger and
+ * resampler both stay.
+ */
+TEST_F(abi, set_irqfd_sees_the_level_and_is_atomic)
+{
+	struct vmpass_irqfd req = { .resample_fd = -1 };
+	int fd = attach_index(self->ctl, 0);
+	int a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int r = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	__u64 one = 1;
+	__u32 level;
+	__u8 v;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, r);
+
+	/* The line goes high with no irqfd installed. */
+	v = UART_IER_THRI;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_IER));
+	v = UART_MCR_OUT2;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_MCR));
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_GET_IRQ_LEVEL, &level));
+	ASSERT_EQ(1, level);
+
+	/* Installed while high, with resampling: signalled at once. */
+	req.fd = a;
+	req.resample_fd = r;
+	req.flags = VMPASS_IRQFD_RESAMPLE;
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_SET_IRQFD, &req));
+	EXPECT_TRUE(efd_signalled(a, 0));
+
+	/* Replaced by b, without resampling: b is signalled, a is not. */
+	req.fd = b;
+	req.flags = 0;
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_SET_IRQFD, &req));
+	EXPECT_TRUE(efd_signalled(b, 0));
+	EXPECT_FALSE(efd_signalled(a, 0));
+
+	/* Back to a with r; then updates that fail must leave a and r alone. */
+	req.fd = a;
+	req.flags = VMPASS_IRQFD_RESAMPLE;
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_SET_IRQFD, &req));
+	EXPECT_TRUE(efd_signalled(a, 0));
+	/* The trigger installed again, while high: it needs the edge again. */
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_SET_IRQFD, &req));
+	EXPECT_TRUE(efd_signalled(a, 0));
+	req.fd = b;
+	req.resample_fd = 1000;			/* no such fd */
+	EXPECT_EQ(-1, ioctl(fd, VMPASS_PORT_SET_IRQFD, &req));
+	EXPECT_EQ(EBADF, errno);
+	req.resample_fd = self->ctl;		/* not an eventfd */
+	EXPECT_EQ(-1, ioctl(fd, VMPASS_PORT_SET_IRQFD, &req));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_FALSE(efd_signalled(b, 0));
+
+	/* A resample (the guest's EOI) while still high signals a again. */
+	ASSERT_EQ(8, write(r, &one, sizeof(one)));
+	EXPECT_TRUE(efd_signalled(a, 2000));
+	EXPECT_FALSE(efd_signalled(b, 0));
+
+	/* And a rising edge still reaches a. */
+	ASSERT_EQ(1, pread(fd, &v, 1, UART_IIR));	/* THRE reported: low */
+	EXPECT_EQ(UART_IIR_THRI, v);
+	v = 0;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_IER));
+	v = UART_IER_THRI;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_IER));	/* re-armed: high */
+	EXPECT_TRUE(efd_signalled(a, 0));
+
+	close(fd);
+	close(a);
+	close(b);
+	close(r);
+}
+
+/*
+ * A guest that waits for THRE behind a full port buffer starts again when
+ * the push that empties the buffer comes: here, the host end opening.
+ * ICANON with no newline (n_tty takes everything and never throttles),
+ * no ECHO and B0 (no DTR raised on open) leave that push alone to do it:
+ * nothing else touches the port, and the guest only looks at its IRQ.
+ */
+TEST_F(abi, guest_waiting_behind_a_full_buffer_starts_when_it_empties)
+{
+	struct termios t;
+	struct pollfd p;
+	__u8 buf[4096 + 16];
+	__u32 level;
+	int fd, host;
+	__u8 v;
+
+	host = open("/dev/ttyVCOM0", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, host);
+	ASSERT_EQ(0, tcgetattr(host, &t));
+	t.c_lflag |= ICANON;
+	t.c_lflag &= ~(ECHO | ECHONL | ECHOE | ECHOK | ISIG | IEXTEN);
+	t.c_cflag |= CLOCAL | CREAD;
+	cfsetspeed(&t, B0);
+	ASSERT_EQ(0, tcsetattr(host, TCSANOW, &t));
+	close(host);			/* kept for the next open */
+
+	/* The guest fills the port buffer (4 KiB) and its TX FIFO (16). */
+	fd = attach_index(self->ctl, 0);
+	ASSERT_LE(0, fd);
+	v = UART_FCR_ENABLE_FIFO;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_FCR));
+	v = UART_MCR_OUT2;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_MCR));
+	v = UART_IER_THRI;
+	ASSERT_EQ(1, pwrite(fd, &v, 1, UART_IER));
+	memset(buf, 'a', sizeof(buf));
+	ASSERT_EQ(4096, pwrite(fd, buf, 4096, UART_TX));	/* VMPASS_MAX_STRING_IO */
+	ASSERT_EQ(16, pwrite(fd, buf + 4096, 16, UART_TX));
+	ASSERT_EQ(1, pread(fd, &v, 1, UART_LSR));
+	ASSERT_EQ(0, v & UART_LSR_THRE);
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_GET_IRQ_LEVEL, &level));
+	ASSERT_EQ(0, level);
+
+	/* The host end opens: the buffer empties, THRE and the IRQ follow. */
+	host = open("/dev/ttyVCOM0", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, host);
+	p.fd = fd;
+	p.events = POLLIN;
+	EXPECT_EQ(1, poll(&p, 1, 2000)) TH_LOG("the guest still waits for THRE");
+	ASSERT_EQ(0, ioctl(fd, VMPASS_PORT_GET_IRQ_LEVEL, &level));
+	EXPECT_EQ(1, level);
+	close(host);
+	close(fd);
+}
+
+/*
+ * A guest's interrupt handler: IIR, RBR while LSR.DR, then IIR again until
+ * nothing is pending (as serial8250_interrupt() goes round); bytes it read.
+ */
+static unsigned int rx_handler(struct __test_metadata *_metadata, int fd,
+			       const __u8 *want, unsigned int got, unsigned int len)
+{
+	unsigned int n = 0;
+	__u8 iir, lsr, c;
+
+	EXPECT_EQ(1, pread(fd, &iir, 1, UART_IIR));
+	/* Received data, or its character timeout if the test ran late. */
+	EXPECT_TRUE((iir & UART_IIR_ID) == UART_IIR_RDI ||
+		    (iir & UART_IIR_ID) == UART_IIR_RX_TIMEOUT) TH_LOG("IIR %#x", iir);
+	do {
+		EXPECT_EQ(1, pread(fd, &c, 1, UART_RX));
+		EXPECT_EQ(want[got + n], c) TH_LOG("byte %u", got + n);
+		n++;
+		EXPECT_EQ(1, pread(fd, &lsr, 1, UART_LSR));
+	} while ((lsr & UART_LSR_DR) && got + n < len);
+	EXPECT_EQ(1, pread(fd, &iir, 1, UART_IIR));
+	EXPECT_TRUE(iir & UART_IIR_NO_INT) TH_LOG("IIR %#x after the handler", iir);
+	return n;
+}
+
+/*
+ * An interrupt-driven guest's handler reads RBR while LSR.DR is set. With
+ * more bytes waiting behind the RX FIFO, it still finds the FIFO dry once
+ * it has read what the FIFO held, so that it returns (a handler that never
+ * finds it dry livelocks its CPU), and its next pass finds nothing
+ * pending either; the rest comes, a FIFO's worth at a time, a while after
+ * the IRQ output has gone low: well within 200 ms here, where the handler
+ * is quick (500 ms is only the bound for a line that stays high). A guest
+ * that polls with the interrupt off reads on at once.
+ * @dl is the divisor, @fcr the FIFO control (its trigger level).
+ */
+static void handler_finds_the_fifo_dry(struct __test_metadata *_metadata, int ctl,
+				       __u8 dl, __u8 fcr)
+{
+	const struct { __u8 reg, val; } setup[] = {
+		{ UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8 },
+		{ UART_DLL, dl },
+		{ UART_DLM, 0 },
+		{ UART_LCR, UART_LCR_WLEN8 },
+		{ UART_FCR, fcr | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT },
+		{ UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR | UART_MCR_RTS },
+		{ UART_IER, UART_IER_RDI },
+	};
+	__u8 buf[1024], c, lsr, iir;
+	unsigned int got = 0, n, tries;
+	int fd, host, i;
+
+	fd = attach_index(ctl, 0);
+	ASSERT_LE(0, fd);
+	host = host_open(0);
+	ASSERT_LE(0, host);
+	for (i = 0; i < (int)ARRAY_SIZE(setup); i++)
+		ASSERT_EQ(1, pwrite(fd, &setup[i].val, 1, setup[i].reg));
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = i * 7;
+	ASSERT_EQ(sizeof(buf), write(host, buf, sizeof(buf)));
+	for (tries = 0; tries < 200; tries++) {
+		ASSERT_EQ(1, pread(fd, &lsr, 1, UART_LSR));
+		if (lsr & UART_LSR_DR)
+			break;
+		usleep(10000);
+	}
+	ASSERT_TRUE(lsr & UART_LSR_DR);
+	/* The FIFO fills to the top, past any trigger level. */
+	usleep(10000);
+
+	/* The first handler gets what the FIFO held, then finds it dry ... */
+	got = rx_handler(_metadata, fd, buf, 0, sizeof(buf));
+	EXPECT_EQ(16, got) TH_LOG("the handler read %u bytes before DR cleared", got);
+	/* ... and so does its next pass. */
+	EXPECT_EQ(1, pread(fd, &iir, 1, UART_IIR));
+	EXPECT_TRUE(iir & UART_IIR_NO_INT) TH_LOG("IIR %#x on the next pass", iir);
+
+	/* Each later one, once the FIFO has bytes again, gets a FIFO's worth. */
+	for (tries = 0; got < sizeof(buf) - 64 && tries < 2000; tries++) {
+		for (i = 0; i < 200; i++) {
+			ASSERT_EQ(1, pread(fd, &lsr, 1, UART_LSR));
+			if (lsr & UART_LSR_DR)
+				break;
+			usleep(1000);
+		}
+		ASSERT_TRUE(lsr & UART_LSR_DR) TH_LOG("no burst after byte %u", got);
+		n = rx_handler(_metadata, fd, buf, got, sizeof(buf));
+		EXPECT_LE(n, 16);
+		got += n;
+	}
+	EXPECT_LE(sizeof(buf) - 64, got);
+
+	/* A guest that polls, RDI off, reads the rest on, with no pause. */
+	c = 0;
+	ASSERT_EQ(1, pwrite(fd, &c, 1, UART_IER));
+	for (n = 0; got < sizeof(buf) && n < 1000; n++) {
+		ASSERT_EQ(1, pread(fd, &lsr, 1, UART_LSR));
+		if (!(lsr & UART_LSR_DR))
+			continue;
+		ASSERT_EQ(1, pread(fd, &c, 1, UART_RX));
+		ASSERT_EQ(buf[got], c) TH_LOG("byte %u", got);
+		got++;
+	}
+	EXPECT_EQ(sizeof(buf), got) TH_LOG("the poller stopped at %u", got);
+	close(host);
+	close(fd);
+}
+
+/* 1200 8N1, trigger level 1: a character time of 8.3 ms, the shortest hold. */
+TEST_F(abi, an_interrupt_handler_finds_the_rx_fifo_dry)
+{
+	handler_finds_the_fifo_dry(_metadata, self->ctl, 96, UART_FCR_ENABLE_FIFO);
+}
+
+/*
+ * 115200 8N1, trigger level 8, as Linux sets a 16550A: the IRQ output falls
+ * while the handler still reads, and the hold still lasts past its next pass.
+ */
+TEST_F(abi, an_interrupt_handler_finds_the_rx_fifo_dry_at_115200)
+{
+	handler_finds_the_fifo_dry(_metadata, self->ctl, 1,
+				   UART_FCR_ENABLE_FIFO | UART_FCR_R_TRIG_10);
+}
+
 TEST_F(abi, open_port_fd_pins_the_module)
 {
 	int fd = attach_index(self->ctl, 3);
@@ -470,6 +743,192 @@ TEST_F_TIMEOUT(echo, closing_the_vmm_mid_transfer, 120)
 	pthread_join(tw, NULL);
 	close(e.fd);
 	close(ctl);
+}
+
+/* minivmm with the arguments given (--save, --restore). */
+static pid_t vmm_exec(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		execv(MINIVMM, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+#define SNAPSHOT	"/tmp/vmpass-echo.snapshot"
+
+/*
+ * Reads from @fd into @buf, which holds @got bytes, until it holds @want,
+ * or none came for IDLE_TIMEOUT_MS; returns how many it holds.
+ */
+static size_t read_until(int fd, unsigned char *buf, size_t got, size_t want)
+{
+	while (got < want) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, IDLE_TIMEOUT_MS) != 1)
+			break;
+		n = read(fd, buf + got, want - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static char *const save_argv[] = {
+	MINIVMM, "--port", "0x3f8", "--save", SNAPSHOT, ECHO_GUEST, NULL
+};
+
+/* SIGUSR2 makes a minivmm started with --save save and exit 0. */
+static int vmm_save(pid_t vmm)
+{
+	int status;
+
+	kill(vmm, SIGUSR2);
+	if (waitpid(vmm, &status, 0) != vmm)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The echo guest saved mid-stream (vCPU, 8259s, memory with its rings,
+ * the port's state) and restored in a fresh minivmm on the same port: the
+ * host's writer waits meanwhile, and its reader sees every byte come back
+ * once and in order.
+ */
+TEST_F_TIMEOUT(echo, save_mid_stream_restore_in_a_fresh_vmm, 600)
+{
+	struct stream e = { .seed = 0x5eed, .mask = 0xff, .len = 256 * 1024 }, r;
+	pthread_t tw, tr;
+	size_t saved_at;
+	pid_t vmm;
+
+	ASSERT_EQ(0, vmpass_reload("io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"));
+	unlink(SNAPSHOT);
+	e.fd = host_open(0);
+	ASSERT_LE(0, e.fd);
+	vmm = vmm_exec(save_argv);
+	ASSERT_LT(0, vmm);
+	ASSERT_TRUE(guest_ready(e.fd));
+	r = e;
+	pthread_create(&tr, NULL, stream_reader, &r);
+	pthread_create(&tw, NULL, stream_writer, &e);
+	while (__atomic_load_n(&r.done, __ATOMIC_RELAXED) < e.len / 4 &&
+	       !__atomic_load_n(&r.err, __ATOMIC_RELAXED))
+		usleep(10000);
+	EXPECT_EQ(0, vmm_save(vmm));
+	saved_at = __atomic_load_n(&r.done, __ATOMIC_RELAXED);
+	vmm = vmm_exec((char *[]){ MINIVMM, "--restore", SNAPSHOT, NULL });
+	ASSERT_LT(0, vmm);
+	pthread_join(tr, NULL);
+	if (r.err)
+		kill(vmm, SIGUSR1);
+	pthread_join(tw, NULL);
+	EXPECT_EQ(0, e.err);
+	EXPECT_EQ(0, r.err) TH_LOG("%zu of %zu bytes came back intact", r.done, e.len);
+	EXPECT_EQ(e.len, r.done);
+	TH_LOG("saved after %zu bytes, all %zu came back in order", saved_at, e.len);
+	EXPECT_EQ(0, vmm_stop(vmm));
+	close(e.fd);
+	unlink(SNAPSHOT);
+}
+
+/*
+ * Restored onto another port index that now carries the saved I/O base
+ * and IRQ: what the guest echoed before the save is on the old host end,
+ * the rest on the new one, together the bytes sent, once and in order.
+ */
+TEST_F_TIMEOUT(echo, restore_onto_another_port_index, 600)
+{
+	struct serial_icounter_struct ic = { 0 };
+	unsigned char out[4000], in[4000];
+	size_t got, old_end;
+	int host0, host1, i;
+	pid_t vmm;
+
+	for (i = 0; i < (int)sizeof(out); i++)
+		out[i] = i * 7 + (i >> 8);
+	ASSERT_EQ(0, vmpass_reload("io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"));
+	unlink(SNAPSHOT);
+	host0 = host_open(0);
+	host1 = host_open(1);
+	ASSERT_LE(0, host0);
+	ASSERT_LE(0, host1);
+	vmm = vmm_exec(save_argv);
+	ASSERT_LT(0, vmm);
+	ASSERT_TRUE(guest_ready(host0));
+	ASSERT_EQ(sizeof(out), write(host0, out, sizeof(out)));
+	/* Saved once the echo has begun: the stream is split in two. */
+	got = read_until(host0, in, 0, 1);
+	EXPECT_EQ(0, vmm_save(vmm));
+
+	/* The old host end: what was pushed to it before the save. */
+	ASSERT_EQ(0, ioctl(host0, TIOCGICOUNT, &ic));
+	old_end = ic.rx;
+	ASSERT_GE(sizeof(in), old_end);
+	got = read_until(host0, in, got, old_end);
+	ASSERT_EQ(old_end, got);
+
+	ASSERT_EQ(0, write_str("/sys/class/tty/ttyVCOM0/iobase", "0"));
+	ASSERT_EQ(0, write_str("/sys/class/tty/ttyVCOM1/iobase", "0x3f8"));
+	ASSERT_EQ(0, write_str("/sys/class/tty/ttyVCOM1/irq", "4"));
+	vmm = vmm_exec((char *[]){ MINIVMM, "--restore", SNAPSHOT, NULL });
+	ASSERT_LT(0, vmm);
+	got = read_until(host1, in, got, sizeof(in));
+	TH_LOG("%zu bytes from the old host end, %zu from the new", old_end, got - old_end);
+	EXPECT_LT(0, old_end);
+	EXPECT_LT(old_end, got);
+	EXPECT_EQ(sizeof(in), got);
+	EXPECT_EQ(0, memcmp(out, in, got));
+	EXPECT_EQ(0, vmm_stop(vmm));
+	close(host0);
+	close(host1);
+	unlink(SNAPSHOT);
+}
+
+/*
+ * SIGTERM ends minivmm wherever its vCPU thread is, in KVM_RUN or handling
+ * an exit: a signal handled between two KVM_RUNs must not be lost, or a
+ * guest that then halts keeps the VMM, and whoever waits for it, waiting
+ * for good. bench_tx with --null-io exits for port I/O all the time, so
+ * over the rounds the signal lands at every point of the loop.
+ */
+TEST_F_TIMEOUT(echo, sigterm_ends_the_vmm_wherever_its_vcpu_is, 300)
+{
+	int round, tries, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, vmpass_reload("io=0x3f8,0x2f8,0x3e8,0x2e8 irq=4,3,5,7"));
+	for (round = 0; round < 20; round++) {
+		pid = fork();
+		if (!pid) {
+			execl(MINIVMM, MINIVMM, "--null-io", "--port", "0x3f8",
+			      "--arg", "2000000000", BENCH_TX_GUEST, (char *)NULL);
+			_exit(127);
+		}
+		ASSERT_LT(0, pid);
+		usleep(300000 + round * 37000);
+		kill(pid, SIGTERM);
+		for (tries = 0; tries < 200; tries++) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			usleep(50000);
+		}
+		if (tries == 200) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
+		EXPECT_LT(tries, 200)
+			TH_LOG("round %d: minivmm still ran 10 s after SIGTERM", round);
+		/* (A SIGTERM before its handlers are in place ends it too.) */
+		EXPECT_TRUE((WIFEXITED(status) && !WEXITSTATUS(status)) ||
+			    (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM))
+			TH_LOG("round %d: status %#x", round, status);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -23,6 +23,7 @@
 #include <linux/platform_device.h>
 #include <linux/serial_8250.h>
 
+#include "compat.h"
 #include "vmpass_guest.h"
 
 static unsigned int port_index;
@@ -40,12 +41,13 @@ static struct {
 	unsigned int irq;
 } guest;
 
-static unsigned int guest_serial_in(struct uart_port *p, int offset)
+static COMPAT_SERIAL_IN_RET guest_serial_in(struct uart_port *p, COMPAT_SERIAL_OFFSET offset)
 {
 	return vmpass_port_read(guest.port, offset);
 }
 
-static void guest_serial_out(struct uart_port *p, int offset, int value)
+static void guest_serial_out(struct uart_port *p, COMPAT_SERIAL_OFFSET offset,
+			     COMPAT_SERIAL_VALUE value)
 {
 	vmpass_port_write(guest.port, offset, value);
 }

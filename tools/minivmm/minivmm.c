@@ -4,6 +4,8 @@
  *
  *   minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin
  *           [--arg N] [--mode out|outsb] [--null-io] [--irq-line] [--markers]
+ *           [--save FILE]
+ *   minivmm --restore FILE [--edge] [--timeout S] [--save FILE]
  *
  * One vCPU in real mode, 1 MiB of memory, KVM's in-kernel 8259s. The flat
  * binary GUEST.bin is loaded at 0x7c00 and started there. Each --port
@@ -30,6 +32,17 @@
  * exit; --irq-line injects each rising edge of a port's IRQ with
  * KVM_IRQ_LINE from a VMM thread instead of KVM_IRQFD; --markers prints
  * "marker NS" (CLOCK_MONOTONIC) on stdout for each write to port 0x80.
+ *
+ * Snapshots: with --save FILE, SIGUSR2 stops the vCPU (completing the port
+ * I/O in flight), takes each port's state (VMPASS_PORT_GET_STATE, which
+ * freezes the port), saves the vCPU (registers, KVM_GET_VCPU_EVENTS,
+ * KVM_GET_MP_STATE, the local APIC), the in-kernel 8259s and I/O APIC, the
+ * guest memory and the port states to FILE, and exits with status 0; the
+ * ports' buffered bytes go with the file. --restore FILE attaches the
+ * ports by the I/O bases in FILE (so onto other port indexes that carry
+ * them), which must have the same IRQs, puts everything back, restores the
+ * port states (VMPASS_PORT_SET_STATE) before the first KVM_RUN, and goes
+ * on. There is no in-kernel PIT to save.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +91,33 @@ static int markers;
 static unsigned int guest_arg;
 static unsigned int guest_mode;
 static int vm_fd;
+static const char *save_path;
+static struct kvm_run *vcpu_run;
+static sig_atomic_t save_requested;
+
+/* A snapshot file: this header, then struct snap_vcpu, memory, ports. */
+#define SNAP_MAGIC	"minivmm snapshot 1"
+
+struct snap_header {
+	char magic[24];
+	__u32 nr_ports;
+	__u32 mem_size;
+};
+
+struct snap_vcpu {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu_events events;
+	struct kvm_mp_state mp_state;
+	struct kvm_lapic_state lapic;
+	struct kvm_irqchip chips[3];	/* the two 8259s and the I/O APIC */
+};
+
+struct snap_port {
+	__u32 iobase;
+	__u32 irq;
+	struct vmpass_port_state state;
+};
 
 static void die(const char *what)
 {
@@ -86,12 +126,26 @@ static void die(const char *what)
 }
 
 static sig_atomic_t dump_requested;
+static sig_atomic_t stop_requested;
+static struct kvm_run *vcpu_run;
 
-/* A signal interrupts KVM_RUN (EINTR): SIGUSR1 asks for a dump, others end the VMM. */
+/*
+ * A signal interrupts KVM_RUN (EINTR): SIGUSR1 asks for a dump, others end
+ * the VMM. One that comes while the vCPU is out of KVM_RUN (handling an
+ * exit) must not be lost, or a halted guest keeps the VMM waiting for an
+ * interrupt for good: immediate_exit makes the next KVM_RUN return at once.
+ */
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		dump_requested = 1;
+	else if (sig == SIGUSR2 && save_path)
+		save_requested = 1;
+	else
+		stop_requested = 1;
+	/* KVM_RUN returns at once, also if it was about to be entered. */
+	if (vcpu_run)
+		vcpu_run->immediate_exit = 1;
 }
 
 static void dump_state(int vm, int vcpu)
@@ -283,10 +337,142 @@ static void load_guest(unsigned char *mem, const char *path)
 	}
 }
 
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t r;
+
+	while (len) {
+		r = write(fd, p, len);
+		if (r <= 0)
+			die("write snapshot");
+		p += r;
+		len -= r;
+	}
+}
+
+static void read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t r;
+
+	while (len) {
+		r = read(fd, p, len);
+		if (r <= 0) {
+			fprintf(stderr, "minivmm: snapshot truncated\n");
+			exit(2);
+		}
+		p += r;
+		len -= r;
+	}
+}
+
+static void vcpu_save(int vm, int vcpu, struct snap_vcpu *v)
+{
+	int i;
+
+	if (ioctl(vcpu, KVM_GET_REGS, &v->regs) || ioctl(vcpu, KVM_GET_SREGS, &v->sregs))
+		die("KVM_GET_REGS/SREGS");
+	if (ioctl(vcpu, KVM_GET_VCPU_EVENTS, &v->events))
+		die("KVM_GET_VCPU_EVENTS");
+	if (ioctl(vcpu, KVM_GET_MP_STATE, &v->mp_state))
+		die("KVM_GET_MP_STATE");
+	if (ioctl(vcpu, KVM_GET_LAPIC, &v->lapic))
+		die("KVM_GET_LAPIC");
+	for (i = 0; i < 3; i++) {
+		v->chips[i].chip_id = i;
+		if (ioctl(vm, KVM_GET_IRQCHIP, &v->chips[i]))
+			die("KVM_GET_IRQCHIP");
+	}
+}
+
+static void vcpu_restore(int vm, int vcpu, struct snap_vcpu *v)
+{
+	int i;
+
+	if (ioctl(vcpu, KVM_SET_SREGS, &v->sregs) || ioctl(vcpu, KVM_SET_REGS, &v->regs))
+		die("KVM_SET_REGS/SREGS");
+	if (ioctl(vcpu, KVM_SET_LAPIC, &v->lapic))
+		die("KVM_SET_LAPIC");
+	if (ioctl(vcpu, KVM_SET_MP_STATE, &v->mp_state))
+		die("KVM_SET_MP_STATE");
+	if (ioctl(vcpu, KVM_SET_VCPU_EVENTS, &v->events))
+		die("KVM_SET_VCPU_EVENTS");
+	for (i = 0; i < 3; i++)
+		if (ioctl(vm, KVM_SET_IRQCHIP, &v->chips[i]))
+			die("KVM_SET_IRQCHIP");
+}
+
+/*
+ * SIGUSR2 with --save: the vCPU stops (a KVM_RUN with immediate_exit
+ * completes the I/O in flight), the ports freeze, everything goes to the
+ * file (written aside, then renamed), and the VMM exits: closing the port
+ * fds hands their buffered bytes over with the file.
+ */
+static void save_snapshot(int vm, int vcpu, const unsigned char *mem)
+{
+	struct snap_header h = { .magic = SNAP_MAGIC, .nr_ports = nr_ports,
+				 .mem_size = GUEST_MEM };
+	static struct snap_vcpu v;
+	struct snap_port *sp;
+	char tmp[4096];
+	unsigned int i;
+	int fd;
+
+	vcpu_run->immediate_exit = 1;
+	if (!ioctl(vcpu, KVM_RUN, 0) || errno != EINTR)
+		die("KVM_RUN to stop");
+	vcpu_run->immediate_exit = 0;
+	sp = calloc(nr_ports ? nr_ports : 1, sizeof(*sp));
+	if (!sp)
+		die("calloc");
+	for (i = 0; i < nr_ports; i++) {
+		struct vmpass_state_buf b = { .size = sizeof(sp[i].state),
+					      .data = (unsigned long)&sp[i].state };
+
+		sp[i].iobase = ports[i].iobase;
+		sp[i].irq = ports[i].irq;
+		if (ioctl(ports[i].fd, VMPASS_PORT_GET_STATE, &b))
+			die("VMPASS_PORT_GET_STATE");
+	}
+	vcpu_save(vm, vcpu, &v);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", save_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(tmp);
+	write_all(fd, &h, sizeof(h));
+	write_all(fd, &v, sizeof(v));
+	write_all(fd, mem, GUEST_MEM);
+	write_all(fd, sp, nr_ports * sizeof(*sp));
+	if (fsync(fd) || close(fd) || rename(tmp, save_path))
+		die(save_path);
+	fprintf(stderr, "minivmm: saved to %s\n", save_path);
+	exit(0);
+}
+
+/* --restore: the header and the ports' I/O bases, read before the VM exists. */
+static int restore_open(const char *path, struct snap_header *h)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(path);
+	read_all(fd, h, sizeof(*h));
+	if (memcmp(h->magic, SNAP_MAGIC, sizeof(SNAP_MAGIC)) || h->mem_size != GUEST_MEM ||
+	    h->nr_ports > MAX_PORTS) {
+		fprintf(stderr, "minivmm: %s is not a snapshot of this minivmm\n", path);
+		exit(2);
+	}
+	return fd;
+}
+
 static void print_usage(void)
 {
 	fprintf(stderr, "usage: minivmm [--port IOBASE]... [--edge] [--timeout S] GUEST.bin\n"
-		"               [--arg N] [--mode out|outsb] [--null-io] [--irq-line] [--markers]\n");
+		"               [--arg N] [--mode out|outsb] [--null-io] [--irq-line] [--markers]\n"
+		"               [--save FILE]\n"
+		"       minivmm --restore FILE [--edge] [--timeout S] [--save FILE]\n");
 	exit(2);
 }
 
@@ -301,9 +487,15 @@ int main(int argc, char **argv)
 		{ "null-io", no_argument, &null_io, 1 },
 		{ "irq-line", no_argument, &irq_line, 1 },
 		{ "markers", no_argument, &markers, 1 },
+		{ "save", required_argument, NULL, 's' },
+		{ "restore", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region = { 0 };
+	static struct snap_vcpu snap_vcpu;
+	const char *restore_path = NULL;
+	struct snap_header snap;
+	int snap_fd = -1;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
@@ -329,25 +521,61 @@ int main(int argc, char **argv)
 		case 'm':
 			guest_mode = !strcmp(optarg, "outsb");
 			break;
+		case 's':
+			save_path = optarg;
+			break;
+		case 'r':
+			restore_path = optarg;
+			break;
 		case 0:
 			break;
 		default:
 			print_usage();
 		}
 	}
-	if (optind != argc - 1)
+	if (restore_path) {
+		if (optind != argc || nr_ports || null_io || irq_line)
+			print_usage();
+		snap_fd = restore_open(restore_path, &snap);
+		nr_ports = snap.nr_ports;
+	} else if (optind != argc - 1) {
 		print_usage();
+	}
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 
 	ctl = open("/dev/vmpass", O_RDWR | O_CLOEXEC);
 	if (ctl < 0 && nr_ports)
 		die("/dev/vmpass");
-	for (i = 0; i < nr_ports; i++)
+	if (restore_path) {
+		/* The I/O bases, from the ports at the file's end. */
+		off_t at = sizeof(snap) + sizeof(snap_vcpu) + GUEST_MEM;
+
+		for (i = 0; i < nr_ports; i++) {
+			struct snap_port sp;
+
+			if (pread(snap_fd, &sp, sizeof(sp), at + i * sizeof(sp)) != sizeof(sp)) {
+				fprintf(stderr, "minivmm: snapshot truncated\n");
+				exit(2);
+			}
+			ports[i].iobase = sp.iobase;
+			ports[i].irq = sp.irq;
+		}
+	}
+	for (i = 0; i < nr_ports; i++) {
+		unsigned int irq = ports[i].irq;
+
 		port_attach(ctl, &ports[i]);
+		if (restore_path && ports[i].irq != irq) {
+			fprintf(stderr, "minivmm: the port at %#x has IRQ %u, not %u as saved\n",
+				ports[i].iobase, ports[i].irq, irq);
+			exit(2);
+		}
+	}
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -370,11 +598,21 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr_ports; i++)
 		port_wire_irq(vm, &ports[i]);
 	if (irq_line && nr_ports) {
+		sigset_t all, old;
 		pthread_t th;
 
+		/* Signals go to the vCPU thread, where they end KVM_RUN. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
 		pthread_create(&th, NULL, irq_line_thread, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	load_guest(mem, argv[optind]);
+	if (restore_path) {
+		read_all(snap_fd, &snap_vcpu, sizeof(snap_vcpu));
+		read_all(snap_fd, mem, GUEST_MEM);
+	} else {
+		load_guest(mem, argv[optind]);
+	}
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
@@ -383,25 +621,50 @@ int main(int argc, char **argv)
 	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap vcpu");
-	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
-		die("KVM_GET_SREGS");
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
-		die("KVM_SET_SREGS");
-	regs.rip = GUEST_LOAD;
-	regs.rsp = GUEST_STACK;
-	regs.rflags = 0x2;
-	if (ioctl(vcpu, KVM_SET_REGS, &regs))
-		die("KVM_SET_REGS");
+	if (restore_path) {
+		vcpu_restore(vm, vcpu, &snap_vcpu);
+		/* The ports last, before the first KVM_RUN. */
+		for (i = 0; i < nr_ports; i++) {
+			struct snap_port sp;
+			struct vmpass_state_buf b = { .size = sizeof(sp.state),
+						      .version = VMPASS_PORT_STATE_VERSION,
+						      .data = (unsigned long)&sp.state };
 
+			read_all(snap_fd, &sp, sizeof(sp));
+			if (ioctl(ports[i].fd, VMPASS_PORT_SET_STATE, &b))
+				die("VMPASS_PORT_SET_STATE");
+		}
+		close(snap_fd);
+	} else {
+		if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+			die("KVM_GET_SREGS");
+		sregs.cs.base = 0;
+		sregs.cs.selector = 0;
+		if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
+			die("KVM_SET_SREGS");
+		regs.rip = GUEST_LOAD;
+		regs.rsp = GUEST_STACK;
+		regs.rflags = 0x2;
+		if (ioctl(vcpu, KVM_SET_REGS, &regs))
+			die("KVM_SET_REGS");
+	}
+
+	vcpu_run = run;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* vcpu_run is set first */
+	if (stop_requested)
+		return 0;
+	if (save_requested)
+		run->immediate_exit = 1;	/* came before vcpu_run was set */
 	if (timeout)
 		alarm(timeout);
 	while (status < 0) {
 		if (ioctl(vcpu, KVM_RUN, 0)) {
 			if (errno != EINTR)
 				die("KVM_RUN");
-			if (!dump_requested)
+			run->immediate_exit = 0;
+			if (save_requested)
+				save_snapshot(vm, vcpu, mem);
+			if (stop_requested || !dump_requested)
 				return 0;
 			dump_requested = 0;
 			dump_state(vm, vcpu);

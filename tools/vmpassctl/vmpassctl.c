@@ -25,6 +25,7 @@
 #define CTL_DEV		"/dev/vmpass"
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 #define STUB_DIR	"/sys/bus/pci/drivers/vmpass"
+#define MDEV_DEVICES	"/sys/bus/mdev/devices"
 #define MAX_DEVICES	256
 
 static bool json;
@@ -277,33 +278,97 @@ static const char *pci_state(unsigned int state)
 		return "in-use";
 	case VMPASS_PCI_ABSENT:
 		return "absent";
+	case VMPASS_PCI_NO_VFIO:
+		return "no-vfio";
 	}
 	return "unknown";
+}
+
+/* A port's sysfs attribute @attr, or "?" if it cannot be read. */
+static void port_attr(const char *tty, const char *attr, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/class/tty/%s/%s", tty, attr);
+	if (!sysfs_read(path, buf, size) || !buf[0])
+		snprintf(buf, size, "?");
+}
+
+/*
+ * The mediated card that holds ttyVCOM@index: the mdev whose vmpass/ports
+ * lists it. Fills @uuid (37 bytes) and returns true if there is one.
+ */
+static bool port_card(unsigned int index, char *uuid)
+{
+	char path[PATH_MAX], list[1024], want[32], *tok, *save;
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir(MDEV_DEVICES);
+	if (!dir)
+		return false;
+	snprintf(want, sizeof(want), "ttyVCOM%u", index);
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 36)
+			continue;
+		snprintf(path, sizeof(path), MDEV_DEVICES "/%s/vmpass/ports", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(list, sizeof(list), f))
+			for (tok = strtok_r(list, "\n ", &save); tok && !found;
+			     tok = strtok_r(NULL, "\n ", &save))
+				found = !strcmp(tok, want);
+		fclose(f);
+		if (found)
+			memcpy(uuid, de->d_name, 37);
+	}
+	closedir(dir);
+	return found;
 }
 
 static void print_ports(int ctl, bool heading)
 {
 	static struct vmpass_port_desc ports[MAX_DEVICES];
 	unsigned int i, n = list_ports(ctl, ports, MAX_DEVICES);
+	char mode[16], dropped[32], uuid[37], state[64];
 
 	if (json) {
 		printf("[");
 		for (i = 0; i < n; i++) {
+			port_attr(ports[i].tty, "closed_output", mode, sizeof(mode));
+			port_attr(ports[i].tty, "dropped_output", dropped, sizeof(dropped));
 			printf("%s{\"index\": %u, ", i ? ", " : "", ports[i].index);
 			printf("\"tty\": \"/dev/%s\", ", ports[i].tty);
 			printf("\"iobase\": %u, \"irq\": %u, ", ports[i].iobase, ports[i].irq);
-			printf("\"attached\": %s}",
+			printf("\"attached\": %s, ",
 			       ports[i].flags & VMPASS_PORT_ATTACHED ? "true" : "false");
+			if (ports[i].flags & VMPASS_PORT_CARD && port_card(ports[i].index, uuid))
+				printf("\"card\": \"%s\", ", uuid);
+			else
+				printf("\"card\": null, ");
+			printf("\"closed_output\": \"%s\", \"dropped_output\": %s}", mode,
+			       strcmp(dropped, "?") ? dropped : "null");
 		}
 		printf("]");
 		return;
 	}
 	if (heading)
 		printf("COM ports:\n");
-	for (i = 0; i < n; i++)
-		printf("  /dev/%-10s  io 0x%03x  irq %-2u  %s\n", ports[i].tty, ports[i].iobase,
-		       ports[i].irq,
-		       ports[i].flags & VMPASS_PORT_ATTACHED ? "attached by a VMM" : "free");
+	for (i = 0; i < n; i++) {
+		port_attr(ports[i].tty, "closed_output", mode, sizeof(mode));
+		port_attr(ports[i].tty, "dropped_output", dropped, sizeof(dropped));
+		if (ports[i].flags & VMPASS_PORT_CARD)
+			snprintf(state, sizeof(state), "held by card %s",
+				 port_card(ports[i].index, uuid) ? uuid : "(unknown)");
+		else
+			snprintf(state, sizeof(state), "%s", ports[i].flags & VMPASS_PORT_ATTACHED ?
+				 "attached by a VMM" : "free");
+		printf("  /dev/%-10s  io 0x%03x  irq %-2u  %-49s  closed: %s, dropped %s\n",
+		       ports[i].tty, ports[i].iobase, ports[i].irq, state, mode, dropped);
+	}
 }
 
 static void print_devices(int ctl, bool heading)
@@ -320,6 +385,8 @@ static void print_devices(int ctl, bool heading)
 			printf("\"device\": \"%04x\", ", devs[i].device);
 			printf("\"iommu_group\": %d, ", devs[i].iommu_group);
 			printf("\"path\": \"%s\", ", devs[i].path);
+			printf("\"named_by\": \"%s\", ",
+			       devs[i].flags & VMPASS_PCI_BY_OVERRIDE ? "driver_override" : "name");
 			printf("\"state\": \"%s\"}", pci_state(devs[i].state));
 		}
 		printf("]");
@@ -336,7 +403,8 @@ static void print_devices(int ctl, bool heading)
 			printf("/dev/vfio/%-4d", devs[i].iommu_group);
 		else
 			printf("%-14s", "(no VFIO)");
-		printf("  %-8s  %s\n", pci_state(devs[i].state), devs[i].path);
+		printf("  %-8s  %s\n", pci_state(devs[i].state),
+		       devs[i].flags & VMPASS_PCI_BY_OVERRIDE ? "(driver_override)" : devs[i].path);
 	}
 }
 
