@@ -71,26 +71,18 @@ static int open_raw(const char *path)
 	return fd;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Reads until SYNC_TOKEN has gone by; 0, or -1 on timeout or error. */
 static int wait_sync(int fd)
 {
 	const char *tok = SYNC_TOKEN;
 	size_t len = strlen(tok), got = 0;
 	const char *env = getenv("MDEV_SYNC_TIMEOUT");
-	long long end = now_ms() + 1000LL * (env ? atoi(env) : SYNC_TIMEOUT_S);
+	long long end = stream_now_ms() + 1000LL * (env ? atoi(env) : SYNC_TIMEOUT_S);
 
 	while (got < len) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char c;
-		long long left = end - now_ms();
+		long long left = end - stream_now_ms();
 
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return -1;
@@ -138,7 +130,7 @@ static void *pair_reader(void *arg)
 	struct pair *p = arg;
 
 	stream_reader(&p->rx);
-	p->rx_end = now_ms();
+	p->rx_end = stream_now_ms();
 	printf("# rx_done %d %lld\n", p->index, wall_ms());
 	return NULL;
 }
@@ -156,7 +148,7 @@ static void *run_pair_host(void *arg)
 		return NULL;
 	}
 	printf("# synced %d %lld\n", p->index, wall_ms());
-	p->start = now_ms();
+	p->start = stream_now_ms();
 	pthread_create(&p->tx_thread, NULL, stream_writer, &p->tx);
 	return pair_reader(p);
 }
@@ -229,7 +221,7 @@ static int streams(int host, size_t len, int nr, char **paths)
 			pthread_create(&p->rx_thread, NULL, run_pair_host, p);
 			continue;
 		}
-		p->start = now_ms();
+		p->start = stream_now_ms();
 		pthread_create(&p->rx_thread, NULL, pair_reader, p);
 		pthread_create(&p->tx_thread, NULL, guest_writer, p);
 	}
@@ -257,7 +249,7 @@ static int streams(int host, size_t len, int nr, char **paths)
 		}
 		if (!p->rx.err)
 			tcdrain(p->fd);
-		p->tx_end = now_ms();
+		p->tx_end = stream_now_ms();
 		if (p->tx.done != len && !p->tx.err)
 			p->tx.err = ECANCELED;
 		failed |= report(2 * i + 1, me, "tx", i, p, &p->tx, p->tx_end - p->start);
@@ -284,7 +276,7 @@ static int flood(const char *path)
 
 static int drain(const char *path, long ms)
 {
-	long long end = now_ms() + ms;
+	long long end = stream_now_ms() + ms;
 	size_t total = 0;
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	char buf[4096];
@@ -295,7 +287,7 @@ static int drain(const char *path, long ms)
 	}
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = end - now_ms();
+		long long left = end - stream_now_ms();
 		ssize_t r;
 
 		if (left <= 0 || poll(&p, 1, left) <= 0)

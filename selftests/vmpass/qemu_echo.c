@@ -143,11 +143,10 @@ static int rtt(int n, const char *path)
 	if (!t)
 		return 1;
 	for (i = 0; i < n; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		unsigned char out = 'a' + i % 26, in;
 		long long start = now_us();
 
-		if (write(fd, &out, 1) != 1 || poll(&p, 1, IDLE_TIMEOUT_MS) != 1 ||
+		if (write(fd, &out, 1) != 1 || idle_poll(fd, POLLIN, IDLE_TIMEOUT_MS, NULL) != 1 ||
 		    read(fd, &in, 1) != 1 || in != out) {
 			fprintf(stderr, "qemu_echo: %s: round trip %d failed\n", path, i);
 			return 1;

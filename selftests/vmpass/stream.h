@@ -16,8 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A reader gives up after this long without a byte. */
+/*
+ * A reader gives up after this long without a byte, counted in time the
+ * machine ran (idle_poll()).
+ */
 #define IDLE_TIMEOUT_MS	20000
+#define IDLE_SLICE_MS	1000
 
 /* One direction of a transfer; @mask drops bits a 7-bit line would. */
 struct stream {
@@ -28,7 +32,48 @@ struct stream {
 	size_t done;
 	int err;
 	struct timespec first;	/* when the reader got its first byte */
+	long long paused_ms;	/* the reader's longest pause (idle_poll()) */
 };
+
+static inline long long stream_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/*
+ * poll() for @events on @fd, until @limit_ms pass in which the machine
+ * ran and nothing came. The wait goes in slices of IDLE_SLICE_MS; a slice
+ * that returns more than half a slice late was a pause of the whole
+ * machine (a VM whose emulator stopped it, or a host that did not run it),
+ * which counts as one slice, not as its wall time, since no peer could
+ * have sent anything meanwhile. The longest such pause goes to *@paused_ms
+ * if it is longer than what that holds. Returns poll()'s result: 1 when
+ * @fd is ready, 0 on the idle limit, -1 with errno on an error.
+ */
+static inline int idle_poll(int fd, short events, int limit_ms, long long *paused_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long long idle = 0;
+
+	while (idle < limit_ms) {
+		long long t0 = stream_now_ms(), t;
+		int r = poll(&p, 1, IDLE_SLICE_MS);
+
+		if (r)
+			return r;
+		t = stream_now_ms() - t0;
+		if (t > IDLE_SLICE_MS * 3 / 2) {
+			if (paused_ms && t - IDLE_SLICE_MS > *paused_ms)
+				*paused_ms = t - IDLE_SLICE_MS;
+			t = IDLE_SLICE_MS;
+		}
+		idle += t;
+	}
+	return 0;
+}
 
 static inline __u8 stream_byte(__u32 *x, __u8 mask)
 {
@@ -73,11 +118,11 @@ static inline void *stream_reader(void *arg)
 	__u32 x = s->seed;
 
 	while (s->done < s->len) {
-		struct pollfd p = { .fd = s->fd, .events = POLLIN };
 		ssize_t r, i;
 
-		if (poll(&p, 1, IDLE_TIMEOUT_MS) <= 0) {
-			s->err = ETIMEDOUT;
+		r = idle_poll(s->fd, POLLIN, IDLE_TIMEOUT_MS, &s->paused_ms);
+		if (r <= 0) {
+			s->err = r ? errno : ETIMEDOUT;
 			return NULL;
 		}
 		r = read(s->fd, buf, sizeof(buf));

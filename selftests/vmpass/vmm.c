@@ -122,8 +122,8 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 		}
 		pthread_join(tw[i], NULL);
 		EXPECT_EQ(0, e[i].err);
-		EXPECT_EQ(0, r[i].err) TH_LOG("ttyVCOM%u: %zu of %zu bytes came back intact",
-					      i, r[i].done, len);
+		EXPECT_EQ(0, r[i].err) TH_LOG("ttyVCOM%u: %zu of %zu bytes came back intact (longest pause of the machine %lld ms)",
+					      i, r[i].done, len, r[i].paused_ms);
 		if (!r[i].err && r[i].done == len)
 			ok++;
 	}
@@ -766,10 +766,9 @@ static pid_t vmm_exec(char *const argv[])
 static size_t read_until(int fd, unsigned char *buf, size_t got, size_t want)
 {
 	while (got < want) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, IDLE_TIMEOUT_MS) != 1)
+		if (idle_poll(fd, POLLIN, IDLE_TIMEOUT_MS, NULL) != 1)
 			break;
 		n = read(fd, buf + got, want - got);
 		if (n <= 0)
