@@ -122,8 +122,9 @@ static unsigned int run_echo(struct __test_metadata *_metadata,
 		}
 		pthread_join(tw[i], NULL);
 		EXPECT_EQ(0, e[i].err);
-		EXPECT_EQ(0, r[i].err) TH_LOG("ttyVCOM%u: %zu of %zu bytes came back intact (longest pause of the machine %lld ms)",
-					      i, r[i].done, len, r[i].paused_ms);
+		EXPECT_EQ(0, r[i].err)
+			TH_LOG("ttyVCOM%u: %zu of %zu bytes back intact (paused %lld ms)",
+			       i, r[i].done, len, r[i].paused_ms);
 		if (!r[i].err && r[i].done == len)
 			ok++;
 	}
