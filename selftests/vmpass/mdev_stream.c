@@ -186,8 +186,9 @@ static int report(int num, const char *me, const char *dir, int i, const struct 
 		  const struct stream *s, long long ms)
 {
 	if (s->err || s->done != s->len) {
-		printf("not ok %d %s_%s_%d # %s: %zu of %zu bytes: %s\n", num, me, dir, i,
-		       p->path, s->done, s->len, strerror(s->err ? s->err : EIO));
+		printf("not ok %d %s_%s_%d # %s: %zu of %zu bytes: %s (paused %lld ms)\n",
+		       num, me, dir, i, p->path, s->done, s->len,
+		       strerror(s->err ? s->err : EIO), s->paused_ms);
 		return 1;
 	}
 	printf("ok %d %s_%s_%d # %s: %zu bytes in %lld ms\n", num, me, dir, i, p->path, s->len, ms);

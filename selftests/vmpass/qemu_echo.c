@@ -113,7 +113,8 @@ static int stream_all(size_t len, int nr, char **args)
 			printf("not ok %d echo %s # %zu of %zu bytes back: %s",
 			       i + 1, e[i].path, e[i].rx.done, len,
 			       strerror(s->err ? s->err : EIO));
-			printf(" (first byte back at %lld ms)\n", first);
+			printf(" (first byte back at %lld ms, %lld ms elapsed, paused %lld ms)\n",
+			       first, (now_us() - start) / 1000, e[i].rx.paused_ms);
 			failed = 1;
 		} else {
 			printf("ok %d echo %s # %zu bytes each way, mask 0x%02x, %lld ms",

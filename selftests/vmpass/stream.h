@@ -46,19 +46,21 @@ static inline long long stream_now_ms(void)
 /*
  * poll() for @events on @fd, until @limit_ms pass in which the machine
  * ran and nothing came. The wait goes in slices of IDLE_SLICE_MS; a slice
- * that returns more than half a slice late was a pause of the whole
+ * that takes more than half a slice longer was a pause of the whole
  * machine (a VM whose emulator stopped it, or a host that did not run it),
  * which counts as one slice, not as its wall time, since no peer could
- * have sent anything meanwhile. The longest such pause goes to *@paused_ms
- * if it is longer than what that holds. Returns poll()'s result: 1 when
- * @fd is ready, 0 on the idle limit, -1 with errno on an error.
+ * have sent anything meanwhile. Pauses are forgiven only so far: the wait
+ * ends in any case after three times @limit_ms of wall time. The longest
+ * pause goes to *@paused_ms if it is longer than what that holds. Returns
+ * poll()'s result: 1 when @fd is ready, 0 on the limit, -1 with errno on
+ * an error.
  */
 static inline int idle_poll(int fd, short events, int limit_ms, long long *paused_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	long long idle = 0;
+	long long idle = 0, start = stream_now_ms();
 
-	while (idle < limit_ms) {
+	while (idle < limit_ms && stream_now_ms() - start < 3LL * limit_ms) {
 		long long t0 = stream_now_ms(), t;
 		int r = poll(&p, 1, IDLE_SLICE_MS);
 
