@@ -604,7 +604,11 @@ part_migrate() {
 				"$(cut -d' ' -f3-4 <<< "$got")" = "$want $want"
 		done
 	else
-		not_ok "migrate_guest_reports" "$(tail -n 3 "$work/mig2.log" | tr '\n' ' ')"
+		not_ok "migrate_guest_reports" "no \"end\" after a break on ${ttys[0]}"
+		dump_ports
+		sed 's/^/# new QEMU: /' "$work/mig2.log" | tail -n 5
+		sed 's/^/# guest: /' "$con2" | tail -n 5
+		mon "$con2.mon" "info status" "info pic" | sed 's/^/# /' | tail -n 20
 	fi
 	stop_qemu
 	remove "$u"
