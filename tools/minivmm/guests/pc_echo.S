@@ -461,11 +461,7 @@ service_port:
 	in	al, dx
 6:	test	al, UART_LSR_BI
 	jz	8f
-	test	bx, bx				/* a break on the first port: done */
-	jnz	8f
-	mov	byte ptr [done], 1
-	mov	dx, word ptr [si]		/* the break's NUL */
-	in	al, dx
+	call	port_break
 	jmp	8f
 4:	mov	dx, word ptr [si]
 	add	dx, UART_MSR
@@ -483,7 +479,23 @@ ring_count:
 	and	ax, RING_MASK
 	ret
 
-/* Read up to 16 bytes, while the UART has data and the ring has room. */
+/*
+ * LSR showed a break, which that read cleared: a break on the first port
+ * ends the run. The break's NUL is not data.
+ */
+port_break:
+	test	bx, bx
+	jnz	1f
+	mov	byte ptr [done], 1
+1:	mov	dx, word ptr [si]
+	in	al, dx
+	ret
+
+/*
+ * Read up to 16 bytes, while the UART has data and the ring has room. A
+ * break that comes meanwhile is handled here: the LSR read that shows it
+ * clears it.
+ */
 port_receive:
 	mov	cx, 16
 1:	push	cx
@@ -494,6 +506,8 @@ port_receive:
 	mov	dx, word ptr [si]
 	add	dx, UART_LSR
 	in	al, dx
+	test	al, UART_LSR_BI
+	jnz	8f
 	test	al, UART_LSR_DR
 	jz	9f
 	mov	dx, word ptr [si]		/* UART_RX */
@@ -510,6 +524,7 @@ port_receive:
 	add	dword ptr [di + 8], 1
 	loop	1b
 9:	ret
+8:	jmp	port_break
 
 /* THRE: the transmit FIFO is empty. Send up to 16 bytes from the ring. */
 port_transmit:
