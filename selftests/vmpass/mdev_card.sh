@@ -60,6 +60,8 @@ epid=""
 . "$top/selftests/vmpass/tap.sh"
 # shellcheck source=selftests/vmpass/pc_echo.sh
 . "$top/selftests/vmpass/pc_echo.sh"
+# shellcheck source=selftests/vmpass/qemu_mon.sh
+. "$top/selftests/vmpass/qemu_mon.sh"
 cleanup() {
 	[ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
 	[ -n "$epid" ] && kill "$epid" 2>/dev/null
@@ -415,14 +417,7 @@ part_echo() {
 		-device isa-debug-exit,iobase=0xf4,iosize=1 \
 		-device "vfio-pci,sysfsdev=$devs/$u" > "$work/qemu.log" 2>&1 &
 	qpid=$!
-	if ! wait_for "$con" '^ready' 300; then
-		not_ok "echo_boot" "no \"ready\" from the guest in $(($(date +%s) - t0)) s"
-		sed 's/^/# /' "$work/qemu.log" "$con" | tail -n 20
-		stop_qemu
-		remove "$u"
-		return
-	fi
-	ok "echo_boot" "ready at $(($(date +%s) - t0)) s wall"
+	guest_ready echo_boot "$work/qemu.log" "$con" "$u" "$t0" || return
 	line=$(grep -a -m1 '^pci ' "$con")
 	echo "# guest: $line"
 	# An I/O BAR0 of 8 bytes per port, naturally aligned, and an ISA IRQ.
@@ -463,37 +458,18 @@ part_echo() {
 	card_after_kill "$u" "${ttys[@]}"
 }
 
-# mon SOCKET CMD...: HMP commands on a QEMU monitor; prints the replies
-mon() {
-	local sock=$1
-	shift
-	printf '%s\n' "$@" | socat -t 2 - UNIX-CONNECT:"$sock" 2>&1 | tr -d '\r'
-}
-
-# migrated SOCKET: the migration of that QEMU completes (within 120 s)
-migrated() {
-	local st
-	local end=$(($(date +%s) + 120))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		st=$(mon "$1" "info migrate" | sed -nE 's/^(Migration s|S)tatus: //p' | tail -n 1)
-		case $st in
-		completed) return 0 ;;
-		failed|cancelled) mon "$1" "info migrate" | sed 's/^/# /'; return 1 ;;
-		esac
-		sleep 0.5
-	done
-	mon "$1" "info migrate" | sed 's/^/# /'
-	return 1
-}
-
-# vm_status SOCKET STATUS: that QEMU's "info status" says "VM status:
-# STATUS" (within 120 s)
-vm_status() {
-	local end=$(($(date +%s) + 120))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		mon "$1" "info status" | grep -qx "VM status: $2" && return 0
-		sleep 0.5
-	done
+# guest_ready NAME LOG CONSOLE UUID T0: the echo guest of qpid, started at
+# T0 on card UUID, says "ready" within 300 s; else NAME fails, with LOG
+# and CONSOLE, QEMU is stopped and the card removed
+guest_ready() {
+	if wait_for "$3" '^ready' 300; then
+		ok "$1" "ready at $(($(date +%s) - $5)) s wall"
+		return 0
+	fi
+	not_ok "$1" "no \"ready\" from the guest in $(($(date +%s) - $5)) s"
+	sed 's/^/# /' "$2" "$3" | tail -n 20
+	stop_qemu
+	remove "$4"
 	return 1
 }
 
@@ -544,14 +520,7 @@ part_migrate() {
 	: > "$con"
 	t0=$(date +%s)
 	qemu10 "$work/mig.log" "$con" "$img" "$u"
-	if ! wait_for "$con" '^ready' 300; then
-		not_ok "migrate_boot" "no \"ready\" in $(($(date +%s) - t0)) s"
-		sed 's/^/# /' "$work/mig.log" "$con" | tail -n 20
-		stop_qemu
-		remove "$u"
-		return
-	fi
-	ok "migrate_boot" "ready at $(($(date +%s) - t0)) s wall"
+	guest_ready migrate_boot "$work/mig.log" "$con" "$u" "$t0" || return
 	timeout 900 "$echo_helper" stream "$mlen" "${ttys[@]}" > "$work/mig.tap" 2>&1 &
 	epid=$!
 	sleep 5
@@ -570,12 +539,7 @@ part_migrate() {
 		sed 's/^/# QEMU: /' "$work/mig.log" | tail -n 10
 		dmesg | grep -i 'vmpass\|vfio' | tail -n 10 | sed 's/^/# /'
 	fi
-	mon "$con.mon" quit > /dev/null
-	for i in $(seq 60); do
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.5
-	done
-	stop_qemu
+	quit_qemu "$con.mon"
 	: > "$con2"
 	qemu10 "$work/mig2.log" "$con2" "$img" "$u" -incoming "exec:cat $work/mig.state"
 	# The guest was stopped when it was saved, so it is loaded paused.

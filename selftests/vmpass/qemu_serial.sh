@@ -38,6 +38,8 @@ hpid=""
 . "$top/selftests/vmpass/tap.sh"
 # shellcheck source=selftests/vmpass/pc_echo.sh
 . "$top/selftests/vmpass/pc_echo.sh"
+# shellcheck source=selftests/vmpass/qemu_mon.sh
+. "$top/selftests/vmpass/qemu_mon.sh"
 cleanup() {
 	[ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
 	[ -n "$hpid" ] && kill "$hpid" 2>/dev/null
@@ -221,51 +223,6 @@ stop_qemu() {
 	qpid=""
 }
 
-# mon CON CMD...: HMP commands on the monitor of the QEMU whose debug
-# console is CON; prints the replies
-mon() {
-	local sock=$1.mon
-	shift
-	printf '%s\n' "$@" | socat -t 2 - UNIX-CONNECT:"$sock" 2>&1 | tr -d '\r'
-}
-
-# migrated CON: the migration of CON's QEMU completes (within 120 s)
-migrated() {
-	local st
-	local end=$(($(date +%s) + 120))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		st=$(mon "$1" "info migrate" | sed -nE 's/^(Migration s|S)tatus: //p' | tail -n 1)
-		case $st in
-		completed) return 0 ;;
-		failed|cancelled) mon "$1" "info migrate" | sed 's/^/# /'; return 1 ;;
-		esac
-		sleep 0.5
-	done
-	mon "$1" "info migrate" | sed 's/^/# /'
-	return 1
-}
-
-# running CON: CON's QEMU runs its guest (within 120 s), as after a load
-running() {
-	local end=$(($(date +%s) + 120))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		mon "$1" "info status" | grep -q '^VM status: running' && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
-# quit_qemu CON: CON's QEMU quits from its monitor (killed after 30 s)
-quit_qemu() {
-	local i
-	mon "$1" quit > /dev/null
-	for i in $(seq 60); do
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.5
-	done
-	stop_qemu
-}
-
 # in_flight PORT...: "ttyVCOMn rx R tx T to_guest G to_host H" for each
 # port, from the ports table (debugfs)
 in_flight() {
@@ -305,8 +262,8 @@ migrate_run() {
 	sleep 3
 
 	# 1. Saved mid-stream; the port stays frozen until the vCPUs run.
-	mon "$con" "migrate -d exec:cat>$work/mig1.state" > /dev/null
-	if migrated "$con"; then
+	mon "$con.mon" "migrate -d exec:cat>$work/mig1.state" > /dev/null
+	if migrated "$con.mon"; then
 		fl=$(in_flight 0 1)
 		if grep -qE 'to_guest [1-9]|to_host [1-9]|rx [1-9]|tx [1-9]' <<< "$fl"; then
 			ok "$name: saved mid-stream, bytes in flight" "$fl$(stat -c %s "$work/mig1.state") bytes"
@@ -323,12 +280,12 @@ migrate_run() {
 	else
 		not_ok "$name: saved mid-stream, bytes in flight" "the migration did not complete"
 	fi
-	mon "$con" cont > /dev/null
+	mon "$con.mon" cont > /dev/null
 	sleep 3
 
 	# 2. Saved again, the old QEMU quits, a new one loads the file.
-	mon "$con" "migrate -d exec:cat>$work/mig2.state" > /dev/null
-	if migrated "$con"; then
+	mon "$con.mon" "migrate -d exec:cat>$work/mig2.state" > /dev/null
+	if migrated "$con.mon"; then
 		fl=$(in_flight 0 1)
 		if ! kill -0 "$hpid" 2>/dev/null; then
 			not_ok "$name: saved again mid-stream, bytes in flight" \
@@ -341,13 +298,13 @@ migrate_run() {
 	else
 		not_ok "$name: saved again mid-stream, bytes in flight" "the migration did not complete"
 	fi
-	quit_qemu "$con"
+	quit_qemu "$con.mon"
 	qemu_start "$work/mig2.log" "$con2" "$img" "${mdevs[@]}" -incoming "exec:cat $work/mig2.state"
-	if running "$con2"; then
+	if vm_status "$con2.mon" running; then
 		ok "$name: a new QEMU loads the file and runs the guest"
 	else
 		not_ok "$name: a new QEMU loads the file and runs the guest" \
-			"$(mon "$con2" "info status" "info migrate" | tr '\n' ' ')"
+			"$(mon "$con2.mon" "info status" "info migrate" | tr '\n' ' ')"
 	fi
 	wait "$hpid" || st=$?
 	hpid=""
