@@ -37,7 +37,11 @@
  * and one struct vmpass_port_state per port, in BAR0 order; RESUMING takes
  * such a stream, which the move to STOP checks as a whole before it
  * applies any of it (a bad one is -EINVAL and the ERROR state: reset the
- * card); RUNNING thaws the ports. Reset and close go back to RUNNING; a
+ * card); RUNNING thaws the ports. A card that resumed a stream with INTx
+ * masked signals INTx once more when it runs: QEMU migrates its line's
+ * level but not that it awaits the guest's EOI, so without a new signal
+ * its line would stay asserted, and a level-triggered guest would take
+ * that interrupt forever. Reset and close go back to RUNNING; a
  * close after a STOP_COPY, with the card not run since, first hands the
  * ports' buffered bytes over to the stream (card_mig_close()).
  */
@@ -114,6 +118,7 @@ struct card_port {
  * @mig_state: the VFIO migration state
  * @mig_saved: a STOP_COPY stream was taken, and the card has not run or
  *	resumed since: a close hands its ports' buffers over to the stream
+ * @mig_resumed: a stream was loaded, and the card has not run since
  * @mig_save: the STOP_COPY stream handed out, or NULL
  * @mig_resume: the RESUMING stream being written, or NULL
  */
@@ -140,6 +145,7 @@ struct mdev_card {
 	struct mutex mig_lock;	/* see above */
 	enum vfio_device_mig_state mig_state;
 	bool mig_saved;
+	bool mig_resumed;
 	struct card_mig_file *mig_save;
 	struct card_mig_file *mig_resume;
 };
@@ -915,6 +921,25 @@ static int card_mig_load(struct mdev_card *card, struct card_mig_file *mf)
 	return 0;
 }
 
+/*
+ * STOP to RUNNING after a resume: a masked INTx is one the source's user
+ * had been signalled for and not yet unmasked. QEMU carries the level of
+ * its line, but not that it waits for the guest's EOI, so it would leave
+ * that line asserted for good; a new signal makes it wait again, and the
+ * guest's next BAR access deasserts and unmasks as usual. At worst (the
+ * user had not seen the old signal, or the ports have gone quiet) the
+ * guest sees one interrupt with nothing pending.
+ */
+static void card_intx_resignal(struct mdev_card *card)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&card->irq_lock, flags);
+	if (card->masked && !card->intx_disabled && card->intx_trigger)
+		compat_eventfd_signal(card->intx_trigger);
+	spin_unlock_irqrestore(&card->irq_lock, flags);
+}
+
 /* One arc of the state machine (vfio_mig_get_next_state() picks them). */
 static struct file *card_mig_step(struct mdev_card *card, enum vfio_device_mig_state next)
 {
@@ -931,6 +956,9 @@ static struct file *card_mig_step(struct mdev_card *card, enum vfio_device_mig_s
 	}
 	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_RUNNING) {
 		card->mig_saved = false;
+		if (card->mig_resumed)
+			card_intx_resignal(card);
+		card->mig_resumed = false;
 		for (i = 0; i < card->nr_ports; i++)
 			com_port_thaw(card->ports[i].port);
 		return NULL;
@@ -955,11 +983,13 @@ static struct file *card_mig_step(struct mdev_card *card, enum vfio_device_mig_s
 			return ERR_CAST(mf);
 		card->mig_resume = mf;
 		card->mig_saved = false;
+		card->mig_resumed = false;
 		return mf->filp;
 	}
 	if (cur == VFIO_DEVICE_STATE_RESUMING && next == VFIO_DEVICE_STATE_STOP) {
 		ret = card_mig_load(card, card->mig_resume);
 		card_mig_file_end(&card->mig_resume);
+		card->mig_resumed = !ret;
 		return ret ? ERR_PTR(ret) : NULL;
 	}
 	return ERR_PTR(-EINVAL);
@@ -1035,6 +1065,7 @@ static void card_mig_reset(struct mdev_card *card)
 			com_port_thaw(card->ports[i].port);
 	card->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	card->mig_saved = false;
+	card->mig_resumed = false;
 	mutex_unlock(&card->mig_lock);
 }
 

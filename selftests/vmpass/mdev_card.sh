@@ -572,7 +572,7 @@ part_migrate() {
 		dump_ports
 		sed 's/^/# new QEMU: /' "$work/mig2.log" | tail -n 5
 		sed 's/^/# guest: /' "$con2" | tail -n 5
-		mon "$con2.mon" "info status" "info pic" | sed 's/^/# /' | tail -n 20
+		mon "$con2.mon" "info status" "info pic" "info registers" | sed 's/^/# /' | tail -n 50
 	fi
 	stop_qemu
 	remove "$u"

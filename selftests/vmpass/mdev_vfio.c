@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "vfio_util.h"
 #include "vmpass_util.h"
 
 #define TYPES	"/sys/class/mdev_bus/vmpass/mdev_supported_types"
@@ -301,33 +302,6 @@ static void bar_write(struct vfio_card *c, unsigned int off, __u8 val)
 {
 	if (pwrite(c->dev, &val, 1, c->bar + off) != 1)
 		val = 0;
-}
-
-static int set_irqs(int dev, unsigned int index, __u32 flags, __u32 count, int fd)
-{
-	struct {
-		struct vfio_irq_set set;
-		__s32 fd;
-	} req = {
-		.set = { .argsz = sizeof(req.set) + (count ? sizeof(req.fd) : 0),
-			 .flags = flags, .index = index, .count = count },
-		.fd = fd,
-	};
-
-	if (!(flags & VFIO_IRQ_SET_DATA_EVENTFD))
-		req.set.argsz = sizeof(req.set);
-	return ioctl(dev, VFIO_DEVICE_SET_IRQS, &req) ? -errno : 0;
-}
-
-/* How many times @efd was signalled within @ms. */
-static __u64 signalled(int efd, int ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	eventfd_t n = 0;
-
-	if (poll(&pfd, 1, ms) == 1)
-		eventfd_read(efd, &n);
-	return n;
 }
 
 TEST_F(card, info_and_config_space)
