@@ -491,12 +491,6 @@ part_migrate() {
 	local u con=$work/mig.console con2=$work/mig2.console img=$work/mig.img
 	local mlen=${MDEV_MIG_LEN:-65536} ttys=() st=0 t0 i got want out
 	echo "# selftest: mdev_migrate ($(uname -r))"
-	q10=$(ls "${VMPASS_CACHE:-$HOME/.cache/vmpass}"/qemu-backports/*/bin/qemu-system-x86_64 2>/dev/null | tail -n 1)
-	if [ -z "$q10" ] || [ ! -f "$(dirname "$(dirname "$q10")")/.complete" ]; then
-		not_ok "migrate_qemu10" "no QEMU from bookworm-backports in the cache (scripts/qemu backports)"
-		return
-	fi
-	echo "# $("$q10" --version | head -n 1)"
 	# Without VFIO_DEVICE_FEATURE_MIG_DATA_SIZE (the VFIO core has it
 	# since 6.3), QEMU takes the card's stream to be 100 GiB, and a
 	# migration never reaches its switchover.
@@ -505,6 +499,15 @@ part_migrate() {
 		ok "migrate_qemu10" "SKIP $(uname -r)'s VFIO cannot report the stream's size (MIG_DATA_SIZE): QEMU 10 waits for 100 GiB"
 		return
 	fi
+	# The newest complete unpacking of scripts/qemu backports.
+	q10=$(ls -d "${VMPASS_CACHE:-$HOME/.cache/vmpass}"/qemu-backports/*/.complete 2>/dev/null |
+		sort -V | tail -n 1)
+	[ -z "$q10" ] || q10=${q10%/.complete}/bin/qemu-system-x86_64
+	if [ -z "$q10" ] || [ ! -x "$q10" ]; then
+		not_ok "migrate_qemu10" "no QEMU from bookworm-backports in the cache (scripts/qemu backports)"
+		return
+	fi
+	echo "# $("$q10" --version | head -n 1)"
 	u=$(uuid 3)
 	if ! create "$u" 2; then
 		not_ok "migrate_create" "${prefix}2: $(dmesg | grep vmpass: | tail -n 1)"
@@ -538,6 +541,13 @@ part_migrate() {
 		not_ok "migrate_saved" "the migration did not complete"
 		sed 's/^/# QEMU: /' "$work/mig.log" | tail -n 10
 		dmesg | grep -i 'vmpass\|vfio' | tail -n 10 | sed 's/^/# /'
+		# Nothing to load: end the streams rather than wait them out.
+		kill "$epid" 2>/dev/null
+		wait "$epid" 2>/dev/null
+		epid=""
+		stop_qemu
+		remove "$u"
+		return
 	fi
 	quit_qemu "$con.mon"
 	: > "$con2"
@@ -548,6 +558,13 @@ part_migrate() {
 		check "migrate_loaded_and_running" vm_status "$con2.mon" running
 	else
 		not_ok "migrate_loaded_and_running" "$(mon "$con2.mon" "info status" | tr '\n' ' ')"
+		sed 's/^/# new QEMU: /' "$work/mig2.log" | tail -n 10
+		kill "$epid" 2>/dev/null
+		wait "$epid" 2>/dev/null
+		epid=""
+		stop_qemu
+		remove "$u"
+		return
 	fi
 	wait "$epid" || st=$?
 	epid=""
