@@ -16,12 +16,15 @@
 #     /dev/vmpass to QEMU (EPERM);
 #   - /dev/vmpass in cgroup_device_acl but the node 0600 root: QEMU, as
 #     libvirt-qemu, gets EACCES;
-#   - both, with the udev rule's group and mode: the domain runs as
-#     libvirt-qemu in its device cgroup, and QEMU_LIBVIRT_LEN (4096) bytes
-#     echo each way through /dev/ttyVCOM0 and ttyVCOM1, checksummed,
-#     interrupt-driven.
-# libvirt's private /dev cannot be built in vm-init's chroot (see below):
-# the cases run with namespaces = [ ], and that one is reported as a SKIP.
+#   - Debian's default private /dev (namespaces = [ "mount" ]) and
+#     cgroup_device_acl: libvirt makes no /dev/vmpass there (ENOENT);
+#   - the private /dev, /dev/vmpass in cgroup_device_acl and the udev
+#     rule's group and mode: the node is in QEMU's /dev with them, the
+#     domain runs as libvirt-qemu in its device cgroup, and
+#     QEMU_LIBVIRT_LEN (4096) bytes echo each way through /dev/ttyVCOM0
+#     and ttyVCOM1, checksummed, interrupt-driven.
+# The first two cases run with namespaces = [ ], so that QEMU opens the
+# VM's own node.
 # Prints TAP; the exit status is non-zero if a case failed.
 cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
@@ -178,11 +181,10 @@ refused() {
 virtlogd -d
 acl='cgroup_device_acl = [ "/dev/null", "/dev/full", "/dev/zero", "/dev/random", "/dev/urandom", "/dev/ptmx", "/dev/kvm", "/dev/vmpass" ]'
 
-# libvirt's private /dev (namespaces = [ "mount" ], Debian's default)
-# cannot be used here: QEMU finds no /dev/null in it. libvirtd fills it
-# through setns() into QEMU's mount namespace, which most likely lands
-# outside vm-init's chroot. So every case runs with namespaces = [ ], and the device
-# cgroup is what cgroup_device_acl feeds.
+# Cases 1 and 2 run without libvirt's private /dev (namespaces = [ ]),
+# so that QEMU opens the VM's own node and the device cgroup and the
+# node's mode are what refuse it; 3 and 4 with Debian's default, a
+# private /dev that libvirt fills from cgroup_device_acl.
 nons='namespaces = [ ]'
 udev_rule
 if ! start_libvirtd "$nons"; then
@@ -207,16 +209,16 @@ no_udev_rule
 refused "/dev/vmpass 0600 root: refused to libvirt-qemu (EACCES)" \
 	"Could not open '/dev/vmpass': Permission denied"
 
-# 3. With the private /dev, for the record (see above).
-start_libvirtd "$acl" || not_ok "libvirtd restarts"
+# 3. The private /dev, Debian's cgroup_device_acl: libvirt makes no
+# /dev/vmpass in it.
+start_libvirtd || not_ok "libvirtd restarts"
 udev_rule
-out=$(timeout 300 virsh -q -c qemu:///system start "$dom" 2>&1)
-virsh destroy "$dom" > /dev/null 2>&1
-ok "private /dev (namespaces = [ \"mount\" ])" \
-	"SKIP in vm-init's chroot: $(grep -oE "Failed to open /dev/null[^.]*|Domain '$dom' started" <<< "$out" | head -n 1)"
-start_libvirtd "$nons" "$acl" || not_ok "libvirtd restarts"
+refused "private /dev, default cgroup_device_acl: QEMU's /dev has no /dev/vmpass (ENOENT)" \
+	"Could not open '/dev/vmpass': No such file or directory"
 
-# 4. Both: the domain runs, and bytes echo.
+# 4. The private /dev, /dev/vmpass in cgroup_device_acl, the udev rule's
+# group and mode: the domain runs, and bytes echo.
+start_libvirtd "$acl" || not_ok "libvirtd restarts"
 udev_rule
 rm -f "$con"
 out=$(timeout 300 virsh -q -c qemu:///system start "$dom" 2>&1)
@@ -233,6 +235,13 @@ if [ "$user" = libvirt-qemu ]; then
 	ok "QEMU runs as libvirt-qemu" "pid $pid, groups $(id -Gn libvirt-qemu | tr ' ' ,)"
 else
 	not_ok "QEMU runs as libvirt-qemu" "user $user"
+fi
+node=$(stat -c '%F %G %a' "/proc/$pid/root/dev/vmpass" 2>&1)
+if [ "$(stat -c %d "/proc/$pid/root/dev")" != "$(stat -c %d /dev)" ] &&
+   [ "$node" = "character special file $rule_group ${rule_mode#0}" ]; then
+	ok "QEMU's private /dev has /dev/vmpass" "$node"
+else
+	not_ok "QEMU's private /dev has /dev/vmpass" "$node; $(grep ' /dev ' "/proc/$pid/mountinfo")"
 fi
 cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
 if grep -q machine <<< "$cg"; then
