@@ -241,7 +241,8 @@ if [ "$(stat -c %d "/proc/$pid/root/dev")" != "$(stat -c %d /dev)" ] &&
    [ "$node" = "character special file $rule_group ${rule_mode#0}" ]; then
 	ok "QEMU's private /dev has /dev/vmpass" "$node"
 else
-	not_ok "QEMU's private /dev has /dev/vmpass" "$node; $(grep ' /dev ' "/proc/$pid/mountinfo")"
+	not_ok "QEMU's private /dev has /dev/vmpass" \
+		"$node; /dev devices $(stat -c %d "/proc/$pid/root/dev") vs $(stat -c %d /dev); $(grep ' /dev ' "/proc/$pid/mountinfo")"
 fi
 cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
 if grep -q machine <<< "$cg"; then
