@@ -487,6 +487,16 @@ qemu10() {
 	qpid=$!
 }
 
+# migrate_abort UUID: after a failed save or load, end the streams rather
+# than wait them out, and the QEMU and the card with them.
+migrate_abort() {
+	kill "$epid" 2>/dev/null
+	wait "$epid" 2>/dev/null
+	epid=""
+	stop_qemu
+	remove "$1"
+}
+
 part_migrate() {
 	local u con=$work/mig.console con2=$work/mig2.console img=$work/mig.img
 	local mlen=${MDEV_MIG_LEN:-65536} ttys=() st=0 t0 i got want out
@@ -541,12 +551,7 @@ part_migrate() {
 		not_ok "migrate_saved" "the migration did not complete"
 		sed 's/^/# QEMU: /' "$work/mig.log" | tail -n 10
 		dmesg | grep -i 'vmpass\|vfio' | tail -n 10 | sed 's/^/# /'
-		# Nothing to load: end the streams rather than wait them out.
-		kill "$epid" 2>/dev/null
-		wait "$epid" 2>/dev/null
-		epid=""
-		stop_qemu
-		remove "$u"
+		migrate_abort "$u"
 		return
 	fi
 	quit_qemu "$con.mon"
@@ -559,11 +564,7 @@ part_migrate() {
 	else
 		not_ok "migrate_loaded_and_running" "$(mon "$con2.mon" "info status" | tr '\n' ' ')"
 		sed 's/^/# new QEMU: /' "$work/mig2.log" | tail -n 10
-		kill "$epid" 2>/dev/null
-		wait "$epid" 2>/dev/null
-		epid=""
-		stop_qemu
-		remove "$u"
+		migrate_abort "$u"
 		return
 	fi
 	wait "$epid" || st=$?
