@@ -910,8 +910,6 @@ static int card_mig_load(struct mdev_card *card, struct card_mig_file *mf)
 	disabled = card->config[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8);
 	spin_lock_irqsave(&card->irq_lock, flags);
 	card->masked = le32_to_cpu(h->flags) & CARD_MIG_INTX_MASKED;
-	/* The loaded ports report their levels when they thaw. */
-	card->lines = 0;
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 	card_set_intx_disabled(card, disabled);
 	mutex_unlock(&card->cfg_lock);
@@ -930,16 +928,14 @@ static int card_mig_load(struct mdev_card *card, struct card_mig_file *mf)
  * that line asserted for good; a new signal makes it wait again, and the
  * guest's next BAR access deasserts and unmasks as usual. At worst (the
  * user had not seen the old signal, or the ports have gone quiet) the
- * guest sees one interrupt with nothing pending. INTx Disable does not
- * hold the signal back: QEMU honours the bit itself, and a line it holds
- * asserted must be deasserted when the guest clears the bit.
+ * guest sees one interrupt with nothing pending.
  */
 static void card_intx_resignal(struct mdev_card *card)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&card->irq_lock, flags);
-	if (card->masked && card->intx_trigger)
+	if (card->masked && !card->intx_disabled && card->intx_trigger)
 		compat_eventfd_signal(card->intx_trigger);
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 }
