@@ -787,13 +787,16 @@ int com_port_set_state(struct vmpass_port *port, const struct vmpass_port_state 
 	port->frozen_timeout_ns = st->timeout_ns;
 	port_apply_host_mctrl(port);
 	/*
-	 * An asserted IRQ output is a rising edge when the port runs, even if
-	 * it was asserted before: the VMM may have restored its interrupt
-	 * controller with the line low (vmm-api.rst).
+	 * The output reported for the model that is gone is taken back: the
+	 * guest sees the line low while the port is frozen, and the loaded
+	 * state's output, when asserted, as a rising edge when the port runs,
+	 * even if it was asserted before: the VMM may have restored its
+	 * interrupt controller with the line low (vmm-api.rst).
 	 */
-	if (uart16550_irq_level(&port->uart)) {
+	if (port->irq_level) {
 		port->irq_level = false;
 		irq_line_level(port->line, port->line_bit, false);
+		port->guest_ops->irq_changed(port->guest_data, false);
 	}
 	if (!stay_frozen)
 		port_thaw(port);

@@ -55,7 +55,8 @@
  * @line_valid: the guest has programmed the line (LCR or divisor)
  * @irq_level: the IRQ output last reported to the guest
  * @frozen: a snapshot was taken (com_port_get_state()): nothing moves, no
- *	timer runs, the model and the IRQ output stay as they are
+ *	timer runs, the model and the IRQ output stay as they are (a
+ *	com_port_set_state() that leaves the port frozen reports it low)
  * @frozen_timer: the character timer ran when the port froze ...
  * @frozen_timeout_ns: ... with this much time left
  * @host_held: host writers wait, as while frozen: a frozen port lost its

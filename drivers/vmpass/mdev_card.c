@@ -37,13 +37,18 @@
  * and one struct vmpass_port_state per port, in BAR0 order; RESUMING takes
  * such a stream, which the move to STOP checks as a whole before it
  * applies any of it (a bad one is -EINVAL and the ERROR state: reset the
- * card); RUNNING thaws the ports. A card that resumed a stream with INTx
- * masked signals INTx once more when it runs: QEMU migrates its line's
- * level but not that it awaits the guest's EOI, so without a new signal
- * its line would stay asserted, and a level-triggered guest would take
- * that interrupt forever. Reset and close go back to RUNNING; a
- * close after a STOP_COPY, with the card not run since, first hands the
- * ports' buffered bytes over to the stream (card_mig_close()).
+ * card); RUNNING thaws the ports. A card that is not RUNNING signals no
+ * INTx; what became due meanwhile fires when it runs. A load takes back
+ * the levels the ports had reported, so a loaded card fires only for the
+ * state it was given. A card that resumed a stream with INTx masked
+ * signals INTx once more when it runs (or, with INTx Disable set, when the
+ * guest clears it): QEMU migrates its line's level but not that it awaits
+ * the guest's EOI, so without a new signal its line would stay asserted,
+ * and a level-triggered guest would take that interrupt forever. Reset
+ * and close go back to RUNNING: a card loaded and not run since drops the
+ * stream's bytes (the source still has them), and a close after a
+ * STOP_COPY, with the card not run since, first hands the ports' buffered
+ * bytes over to the stream (card_mig_close()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -110,6 +115,10 @@ struct card_port {
  * @lines: the ports' IRQ outputs, one bit each
  * @masked: INTx is masked (VFIO's automask, or VFIO_IRQ_SET_ACTION_MASK)
  * @intx_disabled: the command register's INTx Disable bit
+ * @intx_resignal: a resignal after a resume (card_intx_run()) waits for
+ *	the guest to clear INTx Disable
+ * @stopped: the card is not RUNNING: INTx fires for nothing until
+ *	card_intx_run()
  * @intx_trigger: eventfd signalled when INTx fires
  * @req_trigger: eventfd signalled to ask the user to release the card
  * @unmask: eventfd that unmasks INTx (VFIO_IRQ_SET_ACTION_UNMASK), or NULL;
@@ -138,6 +147,8 @@ struct mdev_card {
 	unsigned long lines;
 	bool masked;
 	bool intx_disabled;
+	bool intx_resignal;
+	bool stopped;
 	struct eventfd_ctx *intx_trigger;
 	struct eventfd_ctx *req_trigger;
 	struct virqfd *unmask;
@@ -199,10 +210,23 @@ static void card_intx_update(struct mdev_card *card)
 {
 	lockdep_assert_held(&card->irq_lock);
 
-	if (!card->lines || card->intx_disabled || card->masked || !card->intx_trigger)
+	if (card->stopped || !card->lines || card->intx_disabled || card->masked ||
+	    !card->intx_trigger)
 		return;
 	card->masked = true;
 	compat_eventfd_signal(card->intx_trigger);
+}
+
+/* Under irq_lock: send a resignal held back by INTx Disable, once it may go. */
+static void card_intx_resend(struct mdev_card *card)
+{
+	lockdep_assert_held(&card->irq_lock);
+
+	if (!card->intx_resignal || card->intx_disabled || card->stopped)
+		return;
+	card->intx_resignal = false;
+	if (card->masked && card->intx_trigger)
+		compat_eventfd_signal(card->intx_trigger);
 }
 
 static bool card_intx_level(struct mdev_card *card)
@@ -222,6 +246,7 @@ static void card_set_intx_disabled(struct mdev_card *card, bool disabled)
 
 	spin_lock_irqsave(&card->irq_lock, flags);
 	card->intx_disabled = disabled;
+	card_intx_resend(card);
 	card_intx_update(card);
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 }
@@ -335,6 +360,8 @@ static void card_intx_mask(struct mdev_card *card, bool masked)
 
 	spin_lock_irqsave(&card->irq_lock, flags);
 	card->masked = masked;
+	if (!masked)	/* the signal a resignal would repeat is answered */
+		card->intx_resignal = false;
 	card_intx_update(card);
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 }
@@ -374,8 +401,10 @@ static int card_set_trigger(struct mdev_card *card, struct eventfd_ctx **trigger
 	*trigger = ctx;
 	if (trigger == &card->intx_trigger) {
 		/* Enabling or disabling INTx unmasks it; a new eventfd does not. */
-		if (!old || !ctx)
+		if (!old || !ctx) {
 			card->masked = false;
+			card->intx_resignal = false;
+		}
 		card_intx_update(card);
 	}
 	spin_unlock_irqrestore(&card->irq_lock, flags);
@@ -534,6 +563,8 @@ static void card_reset(struct mdev_card *card)
 	spin_lock_irqsave(&card->irq_lock, flags);
 	card->intx_disabled = false;
 	card->masked = false;
+	card->intx_resignal = false;
+	card->stopped = false;
 	card_intx_update(card);
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 	mutex_unlock(&card->cfg_lock);
@@ -903,6 +934,17 @@ static int card_mig_load(struct mdev_card *card, struct card_mig_file *mf)
 			return ret;
 	}
 
+	/*
+	 * The ports first: each load takes back the level its port reported
+	 * (com_port_set_state()), so no line of the card is left high from
+	 * before and INTx fires for none. Clearing lines never signals.
+	 */
+	for (i = 0; i < card->nr_ports; i++) {
+		ret = com_port_set_state(card->ports[i].port, &st[i], true);
+		if (ret)	/* checked above; the card holds its ports */
+			return ret;
+	}
+
 	mutex_lock(&card->cfg_lock);
 	for (i = 0; i < PCI_CFG_SPACE_SIZE; i++)
 		card->config[i] = (card->config[i] & ~card->wmask[i]) |
@@ -910,33 +952,46 @@ static int card_mig_load(struct mdev_card *card, struct card_mig_file *mf)
 	disabled = card->config[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8);
 	spin_lock_irqsave(&card->irq_lock, flags);
 	card->masked = le32_to_cpu(h->flags) & CARD_MIG_INTX_MASKED;
+	card->intx_resignal = false;
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 	card_set_intx_disabled(card, disabled);
 	mutex_unlock(&card->cfg_lock);
-	for (i = 0; i < card->nr_ports; i++) {
-		ret = com_port_set_state(card->ports[i].port, &st[i], true);
-		if (ret)	/* checked above; the card holds its ports */
-			return ret;
-	}
 	return 0;
 }
 
-/*
- * STOP to RUNNING after a resume: a masked INTx is one the source's user
- * had been signalled for and not yet unmasked. QEMU carries the level of
- * its line, but not that it waits for the guest's EOI, so it would leave
- * that line asserted for good; a new signal makes it wait again, and the
- * guest's next BAR access deasserts and unmasks as usual. At worst (the
- * user had not seen the old signal, or the ports have gone quiet) the
- * guest sees one interrupt with nothing pending.
- */
-static void card_intx_resignal(struct mdev_card *card)
+/* RUNNING to STOP: INTx fires for nothing until card_intx_run(). */
+static void card_intx_stop(struct mdev_card *card)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&card->irq_lock, flags);
-	if (card->masked && !card->intx_disabled && card->intx_trigger)
-		compat_eventfd_signal(card->intx_trigger);
+	card->stopped = true;
+	spin_unlock_irqrestore(&card->irq_lock, flags);
+}
+
+/*
+ * STOP to RUNNING: INTx fires if it became due while the card was stopped.
+ * After a resume (@resumed), a masked INTx is one the source's user had
+ * been signalled for and not yet unmasked. QEMU carries the level of its
+ * line, but not that it waits for the guest's EOI, so it would leave that
+ * line asserted for good; a new signal makes it wait again, and the
+ * guest's next BAR access deasserts and unmasks as usual. At worst (the
+ * user had not seen the old signal, or the ports have gone quiet) the
+ * guest sees one interrupt with nothing pending. With INTx Disable set the
+ * card signals nothing (a VMM may route the eventfd straight into its
+ * interrupt controller): the signal waits until the guest clears the bit,
+ * which is when QEMU asserts the line again (card_set_intx_disabled()).
+ */
+static void card_intx_run(struct mdev_card *card, bool resumed)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&card->irq_lock, flags);
+	card->stopped = false;
+	if (resumed && card->masked && card->intx_trigger)
+		card->intx_resignal = true;
+	card_intx_resend(card);
+	card_intx_update(card);
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 }
 
@@ -950,14 +1005,14 @@ static struct file *card_mig_step(struct mdev_card *card, enum vfio_device_mig_s
 
 	lockdep_assert_held(&card->mig_lock);
 	if (cur == VFIO_DEVICE_STATE_RUNNING && next == VFIO_DEVICE_STATE_STOP) {
+		card_intx_stop(card);
 		for (i = 0; i < card->nr_ports; i++)
 			com_port_freeze(card->ports[i].port);
 		return NULL;
 	}
 	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_RUNNING) {
 		card->mig_saved = false;
-		if (card->mig_resumed)
-			card_intx_resignal(card);
+		card_intx_run(card, card->mig_resumed);
 		card->mig_resumed = false;
 		for (i = 0; i < card->nr_ports; i++)
 			com_port_thaw(card->ports[i].port);
@@ -1052,7 +1107,13 @@ static const struct vfio_migration_ops card_mig_ops = {
 	COMPAT_VFIO_CARD_MIG_DATA_SIZE_OP
 };
 
-/* Reset and close: back to RUNNING, the streams ended, the ports running. */
+/*
+ * Reset and close: back to RUNNING, the streams ended, the ports running.
+ * A card that took a stream and has not run since is the destination of a
+ * migration that did not complete: the source goes on with the stream's
+ * buffered bytes, so they are dropped here (com_port_hand_over()) rather
+ * than delivered twice. INTx stays stopped; card_reset() runs it.
+ */
 static void card_mig_reset(struct mdev_card *card)
 {
 	unsigned int i;
@@ -1061,8 +1122,12 @@ static void card_mig_reset(struct mdev_card *card)
 	card_mig_file_end(&card->mig_save);
 	card_mig_file_end(&card->mig_resume);
 	if (card->mig_state != VFIO_DEVICE_STATE_RUNNING)
-		for (i = 0; i < card->nr_ports; i++)
-			com_port_thaw(card->ports[i].port);
+		for (i = 0; i < card->nr_ports; i++) {
+			if (card->mig_resumed)
+				com_port_hand_over(card->ports[i].port);
+			else
+				com_port_thaw(card->ports[i].port);
+		}
 	card->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	card->mig_saved = false;
 	card->mig_resumed = false;

@@ -62,7 +62,10 @@ struct vmpass_irq_line {
  *	guest sees the current level: vmpass_port_attach() calls it with true
  *	at once if the output is already asserted. A guest that later installs
  *	a new consumer of the line (an eventfd, an INTx) must likewise hand it
- *	the current level (vmpass_port_irq_level()).
+ *	the current level (vmpass_port_irq_level()). A state loaded into the
+ *	port (com_port_set_state()) first takes back the level reported for
+ *	the state it replaces: @level false then, even if the loaded state's
+ *	output is asserted, which is reported true when the port runs.
  */
 struct vmpass_guest_ops {
 	void (*irq_changed)(void *data, bool level);

@@ -5,9 +5,10 @@
  * (STOP_COPY), card B takes it (RESUMING) and runs from it, with A's
  * registers, its INTx mask, and the bytes A had buffered for its guest;
  * A runs on unchanged. An INTx that A had fired and not yet had unmasked
- * fires once more when B runs. A stream that does not fit is refused, and the
- * card must be reset. Debian's QEMU 7.2 cannot drive VFIO migration v2,
- * so this is the test of it.
+ * fires once more when B runs (with INTx Disable set, once the guest clears
+ * it), and a load takes back the lines the ports had raised. A stream that
+ * does not fit is refused, and the card must be reset. Debian's QEMU 7.2
+ * cannot drive VFIO migration v2, so this is the test of it.
  */
 #include <linux/pci_regs.h>
 #include <linux/serial_reg.h>
@@ -252,6 +253,28 @@ TEST_F_TIMEOUT(migration, stop_copy_resuming_moves_the_card, VMPASS_SLOW_TIMEOUT
 	EXPECT_STREQ("hello", got);
 }
 
+/* Raw and non-blocking, without a flush, which would hide bytes pushed at the open. */
+static int tty_open_noflush(const char *path)
+{
+	struct termios t;
+	int fd;
+
+	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (tcgetattr(fd, &t)) {
+		close(fd);
+		return -1;
+	}
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	if (tcsetattr(fd, TCSANOW, &t)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * The source's side of a migration that went through: the stream took the
  * guest's output, so a close does not deliver it to the old host end as
@@ -261,7 +284,6 @@ TEST_F_TIMEOUT(migration, close_after_stop_copy_hands_the_bytes_over, VMPASS_SLO
 {
 	static __u8 stream[STREAM_SIZE];
 	const struct vmpass_port_state *st = (const void *)(stream + 288);
-	struct termios t;
 	char c;
 	int fd;
 
@@ -287,13 +309,8 @@ TEST_F_TIMEOUT(migration, close_after_stop_copy_hands_the_bytes_over, VMPASS_SLO
 	self->a.group = -1;
 	self->a.container = -1;
 
-	/* Opened without a flush, which would hide bytes pushed at the open. */
-	self->a.tty = open("/dev/ttyVCOM4", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	self->a.tty = tty_open_noflush("/dev/ttyVCOM4");
 	ASSERT_LE(0, self->a.tty);
-	ASSERT_EQ(0, tcgetattr(self->a.tty, &t));
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	ASSERT_EQ(0, tcsetattr(self->a.tty, TCSANOW, &t));
 	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = self->a.tty, .events = POLLIN }, 1, 500));
 	EXPECT_EQ(-1, read(self->a.tty, &c, 1));
 	EXPECT_EQ(-1, write(self->a.tty, "w", 1));
@@ -362,8 +379,8 @@ static ssize_t save(struct card *a, __u8 *stream)
 	return len;
 }
 
-/* @b resumes from @stream and runs. */
-static int resume(struct card *b, const __u8 *stream)
+/* @b takes @stream and stays stopped (RESUMING to STOP). */
+static int load(struct card *b, const __u8 *stream)
 {
 	int fd, ret;
 
@@ -372,7 +389,13 @@ static int resume(struct card *b, const __u8 *stream)
 		return fd;
 	ret = write(fd, stream, STREAM_SIZE) == STREAM_SIZE ? 0 : -1;
 	close(fd);
-	return ret ?: set_state(b, VFIO_DEVICE_STATE_RUNNING);
+	return ret ?: set_state(b, VFIO_DEVICE_STATE_STOP);
+}
+
+/* @b resumes from @stream and runs. */
+static int resume(struct card *b, const __u8 *stream)
+{
+	return load(b, stream) ?: set_state(b, VFIO_DEVICE_STATE_RUNNING);
 }
 
 /*
@@ -416,6 +439,168 @@ TEST_F_TIMEOUT(migration, a_masked_intx_fires_again_on_resume, VMPASS_SLOW_TIMEO
 	EXPECT_EQ(0, signalled(efd_b, 300));
 	close(efd_a);
 	close(efd_b);
+}
+
+/*
+ * A card saved with INTx Disable set after a signal: QEMU asserts the line
+ * again only when the guest clears the bit, so the resignal waits for that
+ * too, and nothing is signalled while the bit is set (a VMM may route the
+ * eventfd straight into its interrupt controller).
+ */
+TEST_F_TIMEOUT(migration, a_resignal_waits_for_intx_enable, VMPASS_SLOW_TIMEOUT)
+{
+	const __u32 trigger = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	const __u32 unmask = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+	int efd_a = eventfd(0, EFD_CLOEXEC), efd_b = eventfd(0, EFD_CLOEXEC);
+	static __u8 stream[STREAM_SIZE];
+
+	ASSERT_LE(0, efd_a);
+	ASSERT_LE(0, efd_b);
+	ASSERT_EQ(0, set_irqs(self->a.dev, VFIO_PCI_INTX_IRQ_INDEX, trigger, 1, efd_a));
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, trigger, 1, efd_b));
+	program_a(&self->a);
+
+	/* A signals, and then its guest sets INTx Disable before the EOI. */
+	ASSERT_EQ(1, write(self->a.tty, "x", 1));
+	EXPECT_EQ(1, signalled(efd_a, 2000));
+	cfg_write16(&self->a, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_INTX_DISABLE);
+	ASSERT_EQ(STREAM_SIZE, save(&self->a, stream));
+	ASSERT_EQ(0, resume(&self->b, stream));
+	EXPECT_EQ(PCI_COMMAND_INTX_DISABLE, cfg_read16(&self->b, PCI_COMMAND) &
+		  PCI_COMMAND_INTX_DISABLE);
+	EXPECT_EQ(0, signalled(efd_b, 300));
+
+	/* The guest clears the bit: the held-back signal, once. */
+	cfg_write16(&self->b, PCI_COMMAND, PCI_COMMAND_IO);
+	EXPECT_EQ(1, signalled(efd_b, 2000));
+	EXPECT_EQ(0, signalled(efd_b, 300));
+	/* And the bit set and cleared again repeats nothing. */
+	cfg_write16(&self->b, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_INTX_DISABLE);
+	cfg_write16(&self->b, PCI_COMMAND, PCI_COMMAND_IO);
+	EXPECT_EQ(0, signalled(efd_b, 300));
+
+	/* Then as on any card: the unmask finds the line high; the read lowers it. */
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, -1));
+	EXPECT_EQ(1, signalled(efd_b, 2000));
+	EXPECT_EQ('x', bar_read(&self->b, UART_RX));
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, -1));
+	EXPECT_EQ(0, signalled(efd_b, 300));
+	close(efd_a);
+	close(efd_b);
+}
+
+/*
+ * A load replaces the ports' state, and with it the level each reported:
+ * a card whose port was interrupting takes a quiet stream, and while it is
+ * stopped its line reads low (PCI_STATUS) and INTx fires for nothing.
+ */
+TEST_F_TIMEOUT(migration, a_load_lowers_the_old_line, VMPASS_SLOW_TIMEOUT)
+{
+	const __u32 trigger = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	const __u32 unmask = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+	int efd_b = eventfd(0, EFD_CLOEXEC);
+	static __u8 stream[STREAM_SIZE];
+
+	ASSERT_LE(0, efd_b);
+	program_a(&self->a);
+	ASSERT_EQ(STREAM_SIZE, save(&self->a, stream));	/* A is quiet */
+
+	/* B's port interrupts: THRE, with OUT2; B's INTx fires and masks. */
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, trigger, 1, efd_b));
+	cfg_write16(&self->b, PCI_COMMAND, PCI_COMMAND_IO);
+	bar_write(&self->b, UART_MCR, UART_MCR_OUT2);
+	bar_write(&self->b, UART_IER, UART_IER_THRI);
+	EXPECT_EQ(1, signalled(efd_b, 2000));
+	EXPECT_EQ(PCI_STATUS_INTERRUPT, cfg_read16(&self->b, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, -1));
+	EXPECT_EQ(1, signalled(efd_b, 2000));
+
+	/* Loaded and still stopped: the line is low, and stays so running. */
+	ASSERT_EQ(0, load(&self->b, stream));
+	EXPECT_EQ(0, cfg_read16(&self->b, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(0, signalled(efd_b, 300));
+	ASSERT_EQ(0, set_state(&self->b, VFIO_DEVICE_STATE_RUNNING));
+	EXPECT_EQ(0, cfg_read16(&self->b, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(UART_IIR_NO_INT, bar_read(&self->b, UART_IIR) & UART_IIR_NO_INT);
+	EXPECT_EQ(0, signalled(efd_b, 300));
+	close(efd_b);
+}
+
+/*
+ * The other way round: a stream whose port interrupts, unmasked, loaded
+ * into a card whose own port interrupted too. Stopped, the card signals
+ * nothing; running, it signals once, for the state it was given.
+ */
+TEST_F_TIMEOUT(migration, a_loaded_raised_line_fires_once_on_run, VMPASS_SLOW_TIMEOUT)
+{
+	const __u32 trigger = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	const __u32 unmask = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+	int efd_b = eventfd(0, EFD_CLOEXEC);
+	static __u8 stream[STREAM_SIZE];
+
+	ASSERT_LE(0, efd_b);
+	/* A interrupts (THRE), with no eventfd: its INTx is not masked. */
+	cfg_write16(&self->a, PCI_COMMAND, PCI_COMMAND_IO);
+	bar_write(&self->a, UART_MCR, UART_MCR_OUT2);
+	bar_write(&self->a, UART_IER, UART_IER_THRI);
+	EXPECT_EQ(PCI_STATUS_INTERRUPT, cfg_read16(&self->a, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	ASSERT_EQ(STREAM_SIZE, save(&self->a, stream));
+
+	/* B interrupts as well, fired and unmasked again (masked by the refire). */
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, trigger, 1, efd_b));
+	cfg_write16(&self->b, PCI_COMMAND, PCI_COMMAND_IO);
+	bar_write(&self->b, UART_MCR, UART_MCR_OUT2);
+	bar_write(&self->b, UART_IER, UART_IER_THRI);
+	EXPECT_EQ(1, signalled(efd_b, 2000));
+
+	ASSERT_EQ(0, load(&self->b, stream));
+	EXPECT_EQ(0, cfg_read16(&self->b, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	/* Stopped: even an unmask fires nothing. */
+	ASSERT_EQ(0, set_irqs(self->b.dev, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, -1));
+	EXPECT_EQ(0, signalled(efd_b, 300));
+	ASSERT_EQ(0, set_state(&self->b, VFIO_DEVICE_STATE_RUNNING));
+	EXPECT_EQ(1, signalled(efd_b, 2000));
+	EXPECT_EQ(0, signalled(efd_b, 300));
+	EXPECT_EQ(PCI_STATUS_INTERRUPT, cfg_read16(&self->b, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(UART_IIR_THRI, bar_read(&self->b, UART_IIR) & 0x0f);
+	close(efd_b);
+}
+
+/*
+ * A destination loaded and then reset, never run: the migration did not
+ * complete and the source goes on with the bytes, so the stream's are
+ * dropped, not kept for the card's next guest.
+ */
+TEST_F_TIMEOUT(migration, a_reset_after_a_load_drops_the_stream, VMPASS_SLOW_TIMEOUT)
+{
+	static __u8 stream[STREAM_SIZE];
+	const struct vmpass_port_state *st = (const void *)(stream + 288);
+	char c;
+
+	/* With its host end closed, A keeps what its guest sends: the stream has it. */
+	program_a(&self->a);
+	close(self->a.tty);
+	self->a.tty = -1;
+	bar_write(&self->a, UART_TX, 'x');
+	bar_write(&self->a, UART_TX, 'y');
+	ASSERT_EQ(STREAM_SIZE, save(&self->a, stream));
+	EXPECT_EQ(2, st->to_host_len);
+
+	close(self->b.tty);
+	self->b.tty = -1;
+	ASSERT_EQ(0, load(&self->b, stream));
+	ASSERT_EQ(0, ioctl(self->b.dev, VFIO_DEVICE_RESET));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, get_state(&self->b));
+	program_a(&self->b);
+
+	/* B's host end gets none of A's bytes; B's own guest still reaches it. */
+	self->b.tty = tty_open_noflush("/dev/ttyVCOM5");
+	ASSERT_LE(0, self->b.tty);
+	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = self->b.tty, .events = POLLIN }, 1, 500));
+	bar_write(&self->b, UART_TX, 'q');
+	EXPECT_EQ(1, poll(&(struct pollfd){ .fd = self->b.tty, .events = POLLIN }, 1, 2000));
+	EXPECT_EQ(1, read(self->b.tty, &c, 1));
+	EXPECT_EQ('q', c);
 }
 
 TEST_HARNESS_MAIN

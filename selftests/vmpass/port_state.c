@@ -371,6 +371,8 @@ TEST_F_TIMEOUT(state, round_trip_get_set_get_is_identical, VMPASS_SLOW_TIMEOUT)
  * A SET in place, with the IRQ output asserted before and in the state
  * (loadvm in the same VMM): the eventfd still gets the restored rising
  * edge, as the VMM's interrupt controller may have been restored low.
+ * A SET that leaves the port frozen takes the old level back: low until
+ * the port runs.
  */
 TEST_F_TIMEOUT(state, set_in_place_signals_an_asserted_irq, VMPASS_SLOW_TIMEOUT)
 {
@@ -396,6 +398,18 @@ TEST_F_TIMEOUT(state, set_in_place_signals_an_asserted_irq, VMPASS_SLOW_TIMEOUT)
 	ASSERT_EQ(0, ioctl(a, VMPASS_PORT_GET_IRQ_LEVEL, &level));
 	EXPECT_EQ(1, level);
 	EXPECT_EQ(sizeof(ev), read(efd, &ev, sizeof(ev)));
+
+	/* Frozen by the SET: low, and no edge, until a SET runs it. */
+	ASSERT_EQ(0, get_state(a, self->st));
+	ASSERT_EQ(0, set_state(a, self->st, VMPASS_STATE_SET_FROZEN));
+	ASSERT_EQ(0, ioctl(a, VMPASS_PORT_GET_IRQ_LEVEL, &level));
+	EXPECT_EQ(0, level);
+	EXPECT_EQ(-1, read(efd, &ev, sizeof(ev)));
+	ASSERT_EQ(0, set_state(a, self->st, 0));
+	ASSERT_EQ(0, ioctl(a, VMPASS_PORT_GET_IRQ_LEVEL, &level));
+	EXPECT_EQ(1, level);
+	EXPECT_EQ(sizeof(ev), read(efd, &ev, sizeof(ev)));
+	EXPECT_EQ(-1, read(efd, &ev, sizeof(ev)));
 	close(efd);
 	close(a);
 }
