@@ -724,6 +724,30 @@ void com_port_hand_over(struct vmpass_port *port)
 }
 
 /**
+ * com_port_drop_state() - a frozen port's state is not to run here
+ * @port: the port
+ *
+ * As com_port_hand_over(), for a state that was loaded and is dropped
+ * unrun (a migration's destination reset or closed before it ran): the
+ * model is reset and the buffered bytes dropped, but host writers go on at
+ * once, since no snapshot of this port is left to be restored. A port
+ * that is not frozen is left alone.
+ */
+void com_port_drop_state(struct vmpass_port *port)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&port->lock, flags);
+	if (port->frozen) {
+		port_hand_over(port);
+		port->host_held = false;
+		set_bit(VMPASS_EV_WAKEUP, &port->events);
+		port_sync(port, false);
+	}
+	spin_unlock_irqrestore(&port->lock, flags);
+}
+
+/**
  * com_port_thaw() - let a frozen port run again from the state it holds
  * @port: the port
  */

@@ -188,6 +188,7 @@ int com_port_check_state(struct vmpass_port *port, const struct vmpass_port_stat
 void com_port_freeze(struct vmpass_port *port);
 void com_port_thaw(struct vmpass_port *port);
 void com_port_hand_over(struct vmpass_port *port);
+void com_port_drop_state(struct vmpass_port *port);
 
 /* irq_line.c, for vmpass.ko's guests (mdev_card.c): no lock needed. */
 void vmpass_irq_line_init(struct vmpass_irq_line *line);

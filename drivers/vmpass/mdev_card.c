@@ -37,8 +37,9 @@
  * and one struct vmpass_port_state per port, in BAR0 order; RESUMING takes
  * such a stream, which the move to STOP checks as a whole before it
  * applies any of it (a bad one is -EINVAL and the ERROR state: reset the
- * card); RUNNING thaws the ports. A card that is not RUNNING signals no
- * INTx; what became due meanwhile fires when it runs. A load takes back
+ * card); RUNNING thaws the ports. A card that is not RUNNING fires no INTx
+ * of its own (a user's SET_IRQS trigger still signals); what became due
+ * meanwhile fires when it runs. A load takes back
  * the levels the ports had reported, so a loaded card fires only for the
  * state it was given. A card that resumed a stream with INTx masked
  * signals INTx once more when it runs (or, with INTx Disable set, when the
@@ -46,7 +47,8 @@
  * the guest's EOI, so without a new signal its line would stay asserted,
  * and a level-triggered guest would take that interrupt forever. Reset
  * and close go back to RUNNING: a card loaded and not run since drops the
- * stream's bytes (the source still has them), and a close after a
+ * stream's bytes, as the destination of a migration that did not complete
+ * (its source still has them), and a close after a
  * STOP_COPY, with the card not run since, first hands the ports' buffered
  * bytes over to the stream (card_mig_close()).
  */
@@ -550,11 +552,13 @@ static void card_request(struct vfio_device *vdev, unsigned int count)
 static void card_mig_reset(struct mdev_card *card);
 static void card_mig_close(struct mdev_card *card);
 
+/* Under mig_lock, so that no migration step comes between its parts. */
 static void card_reset(struct mdev_card *card)
 {
 	unsigned long flags;
 	unsigned int i;
 
+	mutex_lock(&card->mig_lock);
 	card_mig_reset(card);
 	for (i = 0; i < card->nr_ports; i++)
 		vmpass_port_reset(card->ports[i].port);
@@ -568,6 +572,7 @@ static void card_reset(struct mdev_card *card)
 	card_intx_update(card);
 	spin_unlock_irqrestore(&card->irq_lock, flags);
 	mutex_unlock(&card->cfg_lock);
+	mutex_unlock(&card->mig_lock);
 }
 
 static int card_open(struct vfio_device *vdev)
@@ -1012,10 +1017,11 @@ static struct file *card_mig_step(struct mdev_card *card, enum vfio_device_mig_s
 	}
 	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_RUNNING) {
 		card->mig_saved = false;
-		card_intx_run(card, card->mig_resumed);
-		card->mig_resumed = false;
+		/* The thaws' edges are seen by the run, which fires once. */
 		for (i = 0; i < card->nr_ports; i++)
 			com_port_thaw(card->ports[i].port);
+		card_intx_run(card, card->mig_resumed);
+		card->mig_resumed = false;
 		return NULL;
 	}
 	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_STOP_COPY) {
@@ -1038,13 +1044,13 @@ static struct file *card_mig_step(struct mdev_card *card, enum vfio_device_mig_s
 			return ERR_CAST(mf);
 		card->mig_resume = mf;
 		card->mig_saved = false;
-		card->mig_resumed = false;
 		return mf->filp;
 	}
 	if (cur == VFIO_DEVICE_STATE_RESUMING && next == VFIO_DEVICE_STATE_STOP) {
 		ret = card_mig_load(card, card->mig_resume);
 		card_mig_file_end(&card->mig_resume);
-		card->mig_resumed = !ret;
+		if (!ret)
+			card->mig_resumed = true;
 		return ret ? ERR_PTR(ret) : NULL;
 	}
 	return ERR_PTR(-EINVAL);
@@ -1108,30 +1114,31 @@ static const struct vfio_migration_ops card_mig_ops = {
 };
 
 /*
- * Reset and close: back to RUNNING, the streams ended, the ports running.
- * A card that took a stream and has not run since is the destination of a
- * migration that did not complete: the source goes on with the stream's
- * buffered bytes, so they are dropped here (com_port_hand_over()) rather
- * than delivered twice. INTx stays stopped; card_reset() runs it.
+ * Reset and close, under mig_lock: back to RUNNING, the streams ended, the
+ * ports running. A card that took a stream and has not run since is taken
+ * for the destination of a migration that did not complete, whose source
+ * goes on with the stream's buffered bytes: they are dropped here
+ * (com_port_drop_state()) rather than delivered twice. (If the source was
+ * closed after a migration that did complete, they are lost: the card
+ * cannot tell the two apart.) INTx stays stopped; card_reset() runs it.
  */
 static void card_mig_reset(struct mdev_card *card)
 {
 	unsigned int i;
 
-	mutex_lock(&card->mig_lock);
+	lockdep_assert_held(&card->mig_lock);
 	card_mig_file_end(&card->mig_save);
 	card_mig_file_end(&card->mig_resume);
 	if (card->mig_state != VFIO_DEVICE_STATE_RUNNING)
 		for (i = 0; i < card->nr_ports; i++) {
 			if (card->mig_resumed)
-				com_port_hand_over(card->ports[i].port);
+				com_port_drop_state(card->ports[i].port);
 			else
 				com_port_thaw(card->ports[i].port);
 		}
 	card->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	card->mig_saved = false;
 	card->mig_resumed = false;
-	mutex_unlock(&card->mig_lock);
 }
 
 /*

@@ -567,40 +567,103 @@ TEST_F_TIMEOUT(migration, a_loaded_raised_line_fires_once_on_run, VMPASS_SLOW_TI
 }
 
 /*
- * A destination loaded and then reset, never run: the migration did not
- * complete and the source goes on with the bytes, so the stream's are
- * dropped, not kept for the card's next guest.
+ * A source stopped with its INTx fired and masked: an unmask and a config
+ * write while it is stopped fire nothing; running, it fires once.
+ */
+TEST_F_TIMEOUT(migration, a_stopped_card_fires_nothing_until_it_runs, VMPASS_SLOW_TIMEOUT)
+{
+	const __u32 trigger = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	const __u32 unmask = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK;
+	int efd_a = eventfd(0, EFD_CLOEXEC);
+
+	ASSERT_LE(0, efd_a);
+	ASSERT_EQ(0, set_irqs(self->a.dev, VFIO_PCI_INTX_IRQ_INDEX, trigger, 1, efd_a));
+	cfg_write16(&self->a, PCI_COMMAND, PCI_COMMAND_IO);
+	bar_write(&self->a, UART_MCR, UART_MCR_OUT2);
+	bar_write(&self->a, UART_IER, UART_IER_THRI);
+	EXPECT_EQ(1, signalled(efd_a, 2000));
+
+	ASSERT_EQ(0, set_state(&self->a, VFIO_DEVICE_STATE_STOP));
+	ASSERT_EQ(0, set_irqs(self->a.dev, VFIO_PCI_INTX_IRQ_INDEX, unmask, 1, -1));
+	cfg_write16(&self->a, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_INTX_DISABLE);
+	cfg_write16(&self->a, PCI_COMMAND, PCI_COMMAND_IO);
+	EXPECT_EQ(0, signalled(efd_a, 300));
+	ASSERT_EQ(0, set_state(&self->a, VFIO_DEVICE_STATE_RUNNING));
+	EXPECT_EQ(1, signalled(efd_a, 2000));
+	EXPECT_EQ(0, signalled(efd_a, 300));
+	close(efd_a);
+}
+
+/*
+ * A's guest output, kept in A's port (its host end closed), in a stream;
+ * B, its host end closed too, takes it and stays stopped.
+ */
+static int load_output(struct card *a, struct card *b, __u8 *stream)
+{
+	const struct vmpass_port_state *st = (const void *)(stream + 288);
+
+	program_a(a);
+	close(a->tty);
+	a->tty = -1;
+	bar_write(a, UART_TX, 'x');
+	bar_write(a, UART_TX, 'y');
+	if (save(a, stream) != STREAM_SIZE || st->to_host_len != 2)
+		return -1;
+	close(b->tty);
+	b->tty = -1;
+	return load(b, stream);
+}
+
+/*
+ * After a reset, B's host end gets none of the stream's bytes, its writers
+ * go on before any guest access, and B's own guest output reaches it.
+ */
+static void check_b_dropped(struct __test_metadata *_metadata, struct card *b)
+{
+	char c;
+
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, get_state(b));
+	b->tty = tty_open_noflush("/dev/ttyVCOM5");
+	ASSERT_LE(0, b->tty);
+	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = b->tty, .events = POLLIN }, 1, 500));
+	EXPECT_EQ(1, write(b->tty, "w", 1));	/* not held */
+	program_a(b);
+	bar_write(b, UART_TX, 'q');
+	EXPECT_EQ(1, poll(&(struct pollfd){ .fd = b->tty, .events = POLLIN }, 1, 2000));
+	EXPECT_EQ(1, read(b->tty, &c, 1));
+	EXPECT_EQ('q', c);
+}
+
+/*
+ * A destination loaded and then reset, never run: that is taken for a
+ * migration that did not complete, whose source goes on with the bytes,
+ * so the stream's are dropped, not delivered to this card's host ends.
  */
 TEST_F_TIMEOUT(migration, a_reset_after_a_load_drops_the_stream, VMPASS_SLOW_TIMEOUT)
 {
 	static __u8 stream[STREAM_SIZE];
-	const struct vmpass_port_state *st = (const void *)(stream + 288);
-	char c;
 
-	/* With its host end closed, A keeps what its guest sends: the stream has it. */
-	program_a(&self->a);
-	close(self->a.tty);
-	self->a.tty = -1;
-	bar_write(&self->a, UART_TX, 'x');
-	bar_write(&self->a, UART_TX, 'y');
-	ASSERT_EQ(STREAM_SIZE, save(&self->a, stream));
-	EXPECT_EQ(2, st->to_host_len);
-
-	close(self->b.tty);
-	self->b.tty = -1;
-	ASSERT_EQ(0, load(&self->b, stream));
+	ASSERT_EQ(0, load_output(&self->a, &self->b, stream));
 	ASSERT_EQ(0, ioctl(self->b.dev, VFIO_DEVICE_RESET));
-	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, get_state(&self->b));
-	program_a(&self->b);
+	check_b_dropped(_metadata, &self->b);
+}
 
-	/* B's host end gets none of A's bytes; B's own guest still reaches it. */
-	self->b.tty = tty_open_noflush("/dev/ttyVCOM5");
-	ASSERT_LE(0, self->b.tty);
-	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = self->b.tty, .events = POLLIN }, 1, 500));
-	bar_write(&self->b, UART_TX, 'q');
-	EXPECT_EQ(1, poll(&(struct pollfd){ .fd = self->b.tty, .events = POLLIN }, 1, 2000));
-	EXPECT_EQ(1, read(self->b.tty, &c, 1));
-	EXPECT_EQ('q', c);
+/* Likewise after a second RESUMING, good or refused, over the first load. */
+TEST_F_TIMEOUT(migration, a_second_resuming_still_drops_the_first_load, VMPASS_SLOW_TIMEOUT)
+{
+	static __u8 stream[STREAM_SIZE];
+	int fd;
+
+	ASSERT_EQ(0, load_output(&self->a, &self->b, stream));
+	fd = set_state(&self->b, VFIO_DEVICE_STATE_RESUMING);
+	ASSERT_LE(0, fd);
+	stream[0] ^= 0xff;	/* a bad magic: refused, the card in ERROR */
+	ASSERT_EQ(STREAM_SIZE, write(fd, stream, STREAM_SIZE));
+	EXPECT_EQ(-EINVAL, set_state(&self->b, VFIO_DEVICE_STATE_STOP));
+	close(fd);
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, get_state(&self->b));
+	ASSERT_EQ(0, ioctl(self->b.dev, VFIO_DEVICE_RESET));
+	check_b_dropped(_metadata, &self->b);
 }
 
 TEST_HARNESS_MAIN
